@@ -1,0 +1,99 @@
+import { Router } from '@koa/router';
+import Koa, { type Middleware } from 'koa';
+import { koaBody } from 'koa-body';
+import type { Logger } from 'pino';
+import type { CaptchaStore } from '../../shared/captcha/captcha-store.js';
+import type { Config } from '../../shared/config.js';
+import type { CaptchaMetrics } from '../../shared/metrics/captcha-metrics.js';
+import type { Registry } from 'prom-client';
+import { AppError, badRequest, toAppError } from '../../shared/errors.js';
+import type { Siteverify } from '../../shared/token/siteverify.js';
+import type { WidgetChallenges } from '../../shared/token/widget-challenges.js';
+import { observeRequests } from './observe-requests.js';
+import { securityHeaders } from './security-headers.js';
+import { rateLimitGate } from './rate-limit.js';
+import type { RateLimiter } from '../../shared/abuse/rate-limits.js';
+import { errorHandler } from './error-handler.js';
+import { classicErrorScope, classicRoutes } from './routes/classic-routes.js';
+import { demoRoutes } from './routes/demo-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { siteverifyRoutes } from './routes/siteverify-routes.js';
+import { widgetRoutes } from './routes/widget-routes.js';
+
+export interface ApiDependencies {
+  readonly config: Config;
+  readonly metrics: CaptchaMetrics;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly store: CaptchaStore;
+  readonly challenges: WidgetChallenges;
+  readonly siteverify: Siteverify;
+  readonly rateLimiter: RateLimiter;
+  readonly widgetScript: Buffer | undefined;
+  readonly isReady: () => Promise<boolean>;
+  /** True once a shutdown began: responses then close their connection. */
+  readonly isDraining: () => boolean;
+}
+
+/**
+ * Runs a body parser on its own, so that anything it throws — malformed JSON,
+ * a broken multipart stream — becomes a 4xx, while errors of the handlers
+ * after it stay what they are.
+ */
+function bodyParser(parse: Middleware): Middleware {
+  return async (ctx, next) => {
+    try {
+      await parse(ctx, () => Promise.resolve());
+    } catch (error) {
+      const mapped = toAppError(error);
+      throw mapped.status < 500 ? mapped : badRequest('The request body could not be parsed.');
+    }
+    await next();
+  };
+}
+
+/** The Koa application: middleware order matters, error handling wraps everything below it. */
+export function createApiApp(deps: ApiDependencies): Koa {
+  const { config, logger, metrics } = deps;
+  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.proxyHops });
+  app.silent = true; // errors are logged by errorHandler, without request data
+
+  const parseBody = bodyParser(
+    koaBody({
+      json: true,
+      urlencoded: true,
+      multipart: true,
+      text: false,
+      jsonLimit: config.bodyLimitBytes,
+      formLimit: config.bodyLimitBytes,
+      formidable: { maxFileSize: config.bodyLimitBytes, maxTotalFileSize: config.bodyLimitBytes, maxFields: 50 },
+    }),
+  );
+
+  const limit = rateLimitGate(deps.rateLimiter, config, metrics);
+  const router = new Router();
+  router.use(healthRoutes({ isReady: deps.isReady, registry: deps.registry }).routes());
+  router.use(classicRoutes({ store: deps.store, metrics, publicUrl: config.publicUrl, parseBody, limit }).routes());
+  router.use(siteverifyRoutes({ siteverify: deps.siteverify, metrics, parseBody, limit }).routes());
+  router.use(widgetRoutes({ challenges: deps.challenges, metrics, parseBody, limit, widgetScript: deps.widgetScript }).routes());
+  if (config.demoSitekey !== '' && config.demoApiKey !== '') {
+    router.use(demoRoutes({ sitekey: config.demoSitekey, apiKey: config.demoApiKey, parseBody }).routes());
+  }
+
+  const methodNotAllowed = (): AppError =>
+    new AppError(405, 'method_not_allowed', 'Method not allowed on this resource.');
+
+  app.use(observeRequests(logger, metrics));
+  app.use(errorHandler(logger, (error) => {
+    if (error.code === 'store_unavailable') metrics.redisError();
+  }));
+  app.use(securityHeaders());
+  app.use(async (ctx, next) => {
+    if (deps.isDraining()) ctx.set('Connection', 'close');
+    await next();
+  });
+  app.use(classicErrorScope());
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true, methodNotAllowed, notImplemented: methodNotAllowed }));
+  return app;
+}

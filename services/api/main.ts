@@ -1,0 +1,132 @@
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CaptchaStore } from '../../shared/captcha/captcha-store.js';
+import { PoolPolicy } from '../../shared/captcha/pool-policy.js';
+import { systemClock } from '../../shared/clock.js';
+import { loadConfig, type Config } from '../../shared/config.js';
+import { createLogger } from '../../shared/logger.js';
+import { CaptchaMetrics, createRegistry, registerPoolGauges } from '../../shared/metrics/captcha-metrics.js';
+import { SiteLabels } from '../../shared/metrics/site-labels.js';
+import { isMainModule, runService } from '../../shared/process/run-service.js';
+import { BullRefillRequester, createRefillQueue } from '../../shared/queue/refill-queue.js';
+import { assertNoEviction, connectRedis, createRedisClient } from '../../shared/redis/client.js';
+import { RedisEpoch } from '../../shared/redis/redis-epoch.js';
+import { keyspace } from '../../shared/redis/keys.js';
+import { RedisIssuedCaptchas } from '../../shared/redis/redis-issued-captchas.js';
+import { RedisPool } from '../../shared/redis/redis-pool.js';
+import { RedisRateLimiter } from '../../shared/redis/redis-rate-limiter.js';
+import { RedisSites, RedisUsedTokens } from '../../shared/redis/redis-sites.js';
+import { projectRoot } from '../../shared/process/project-root.js';
+import { ResponseTokens } from '../../shared/token/response-token.js';
+import { Siteverify } from '../../shared/token/siteverify.js';
+import { WidgetChallenges } from '../../shared/token/widget-challenges.js';
+import { createApiApp } from './app.js';
+
+export interface RunningApi {
+  readonly url: string;
+  readonly server: Server;
+  stop(): Promise<void>;
+}
+
+/** Wires config, Redis, the refill queue and the Koa app, and listens. */
+export async function startApi(config: Config = loadConfig()): Promise<RunningApi> {
+  const logger = createLogger('api', config.logLevel);
+  const keys = keyspace(config.keyPrefix);
+  const registry = createRegistry('api');
+  const metrics = new CaptchaMetrics(registry, new SiteLabels(config.metricsSiteLabelCap));
+  const redis = createRedisClient(config.redisUrl, { failFast: true, commandTimeoutMs: 1000 });
+  redis.on('error', (error: Error) => {
+    metrics.redisError();
+    logger.warn({ err: error.message }, 'redis connection error');
+  });
+  await connectRedis(redis);
+  await assertNoEviction(redis);
+  const queue = createRefillQueue(config.redisUrl, keys);
+  queue.on('error', (error: Error) => logger.warn({ err: error.message }, 'queue connection error'));
+
+  const pool = new RedisPool(redis, keys);
+  const policy = new PoolPolicy(config.poolShards, config.poolTargetSize, config.poolLowWatermark);
+  registerPoolGauges(
+    registry,
+    { shards: policy.shards, target: config.poolTargetSize, lowWatermark: config.poolLowWatermark, depths: () => pool.depths(policy.shards) },
+    () => metrics.redisError(),
+  );
+  const store = new CaptchaStore({
+    pool,
+    issued: new RedisIssuedCaptchas(redis, keys),
+    refills: new BullRefillRequester(queue),
+    policy,
+    clock: systemClock,
+    observer: metrics,
+    ttlSeconds: config.captchaTtlSeconds,
+    poolWaitMs: config.poolWaitMs,
+    onRefillError: (error) => logger.warn({ err: String(error) }, 'refill request failed'),
+  });
+
+  if (config.tokenSecret === '') {
+    throw new Error('TOKEN_SECRET is required: set it to the same random string (32+ characters) on every API pod');
+  }
+  const sites = new RedisSites(redis, keys);
+  const epoch = new RedisEpoch(redis, keys, (error) => logger.warn({ err: String(error) }, 'reading the data epoch failed'));
+  await epoch.refresh();
+  const tokens = new ResponseTokens(config.tokenSecret);
+  const challenges = new WidgetChallenges({ store, sites, tokens, epoch, clock: systemClock, tokenTtlSeconds: config.tokenTtlSeconds });
+  const siteverify = new Siteverify({ sites, tokens, usedTokens: new RedisUsedTokens(redis, keys), epoch, clock: systemClock });
+
+  let draining = false;
+  const isReady = async (): Promise<boolean> => !draining && (await redis.ping()) === 'PONG';
+  const app = createApiApp({
+    config,
+    logger,
+    metrics,
+    registry,
+    store,
+    challenges,
+    siteverify,
+    rateLimiter: new RedisRateLimiter(redis, keys),
+    widgetScript: await loadWidgetScript(),
+    isReady,
+    isDraining: () => draining,
+  });
+  const server = app.listen(config.port, config.host);
+  server.keepAliveTimeout = config.httpKeepAliveTimeoutMs;
+  server.headersTimeout = config.httpKeepAliveTimeoutMs + 1000;
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  logger.info({ url }, 'api listening');
+
+  return {
+    url,
+    server,
+    /**
+     * Graceful stop for rolling updates: report not-ready and keep serving
+     * (answering with `Connection: close`, so keep-alive clients reconnect
+     * elsewhere) while load balancers notice, then stop accepting, let
+     * in-flight requests finish, and only then let go of Redis.
+     */
+    async stop() {
+      draining = true;
+      logger.info({ drainMs: config.shutdownDrainMs }, 'draining');
+      await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const cut = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      await closed;
+      clearTimeout(cut);
+      await queue.close();
+      await redis.quit().catch(() => undefined);
+      logger.info('api stopped');
+    },
+  };
+}
+
+/** The browser widget, built by `npm run build` into dist/widget/. */
+async function loadWidgetScript(): Promise<Buffer | undefined> {
+  return readFile(join(projectRoot(), 'dist', 'widget', 'widget.js')).catch(() => undefined);
+}
+
+if (isMainModule(import.meta.url)) runService('api', () => startApi());

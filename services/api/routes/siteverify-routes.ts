@@ -1,0 +1,51 @@
+import { Router } from '@koa/router';
+import type { Middleware } from 'koa';
+import type { CaptchaMetrics } from '../../../shared/metrics/captcha-metrics.js';
+import type { Siteverify } from '../../../shared/token/siteverify.js';
+import { SITEVERIFY_ERRORS, siteverifyError, siteverifyErrorBody } from '../../../shared/token/siteverify-errors.js';
+import type { ErrorRenderer } from '../error-handler.js';
+import type { RateLimitGate } from '../rate-limit.js';
+
+export interface SiteverifyRoutesOptions {
+  readonly siteverify: Siteverify;
+  readonly metrics: CaptchaMetrics;
+  readonly parseBody: Middleware;
+  readonly limit: RateLimitGate;
+}
+
+/** Any client error the reference has no code for is its catch-all, bad_request. */
+const renderSiteverifyError: ErrorRenderer = (error) => {
+  const keep = error.code in SITEVERIFY_ERRORS || error.status >= 500 || error.status === 429;
+  const code = keep ? error.code : 'bad_request';
+  const detail = keep ? error.detail : `Something is wrong with your request: ${error.detail}`;
+  return { status: error.status, body: siteverifyErrorBody(code, detail) };
+};
+
+/** POST /api/v2/captcha/siteverify, wire-compatible with Friendly Captcha v2. */
+const OUTCOMES = { response_invalid: 'invalid', response_timeout: 'timeout', response_duplicate: 'duplicate' } as const;
+
+export function siteverifyRoutes({ siteverify, metrics, parseBody, limit }: SiteverifyRoutesOptions): Router {
+  const router = new Router();
+  const postOnly: Middleware = async (ctx, next) => {
+    ctx.state.renderError = renderSiteverifyError;
+    ctx.set('Cache-Control', 'no-store');
+    if (ctx.method !== 'POST') throw siteverifyError('method_not_allowed');
+    await next();
+  };
+  router.all('/api/v2/captcha/siteverify', postOnly, limit('siteverify'), async (ctx) => {
+    const accountId = await siteverify.authenticate(ctx.get('X-API-Key') || undefined);
+    await parseBody(ctx, () => Promise.resolve());
+    const body: unknown = ctx.request.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length === 0) {
+      throw siteverifyError('bad_request', 'The request body is empty or not an object.');
+    }
+    const outcome = await siteverify.verify(accountId, body);
+    metrics.verified('siteverify', outcome.success ? 'success' : OUTCOMES[outcome.code], 'sitekey' in outcome ? outcome.sitekey : undefined);
+    if (outcome.success) {
+      ctx.body = { success: true, data: { challenge: { timestamp: outcome.timestamp, origin: outcome.origin } } };
+    } else {
+      ctx.body = siteverifyErrorBody(outcome.code, SITEVERIFY_ERRORS[outcome.code].detail);
+    }
+  });
+  return router;
+}

@@ -1,0 +1,93 @@
+import cors from '@koa/cors';
+import { Router, type RouterContext } from '@koa/router';
+import type { Middleware } from 'koa';
+import type { CaptchaMetrics } from '../../../shared/metrics/captcha-metrics.js';
+import type { Site } from '../../../shared/sites/site.js';
+import type { RateLimitGate } from '../rate-limit.js';
+import { originNotAllowed, unknownSitekey, type WidgetChallenges } from '../../../shared/token/widget-challenges.js';
+
+export interface WidgetRoutesOptions {
+  readonly challenges: WidgetChallenges;
+  readonly metrics: CaptchaMetrics;
+  readonly parseBody: Middleware;
+  readonly limit: RateLimitGate;
+  /** The built widget script, or undefined when it has not been built. */
+  readonly widgetScript: Buffer | undefined;
+}
+
+/**
+ * The browser endpoints behind the widget. The sitekey is in the path so that
+ * CORS (preflights included) answers only the site's own origins.
+ */
+const OUTCOMES = { wrong_answer: 'mismatch', challenge_expired: 'unknown' } as const;
+
+export function widgetRoutes({ challenges, metrics, parseBody, limit, widgetScript }: WidgetRoutesOptions): Router {
+  const router = new Router();
+
+  router.get('/widget.js', (ctx) => {
+    if (!widgetScript) {
+      ctx.status = 503;
+      ctx.body = { error: { code: 'widget_not_built', detail: 'Run `npm run build` to build the widget.' } };
+      return;
+    }
+    ctx.type = 'application/javascript; charset=utf-8';
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.set('Cross-Origin-Resource-Policy', 'cross-origin');
+    ctx.body = widgetScript;
+  });
+
+  const loadSite: Middleware = async (ctx, next) => {
+    ctx.state.site = await challenges.site((ctx as RouterContext).params.sitekey ?? '');
+    await next();
+  };
+  const allowSiteOrigins = cors({
+    origin: (ctx) => {
+      const site = ctx.state.site as Site | undefined;
+      const origin = ctx.get('Origin');
+      return site?.origins.includes(origin) ? origin : '';
+    },
+    allowMethods: ['POST'],
+    maxAge: 600,
+  });
+  const authorized = (ctx: RouterContext): { site: Site; origin: string } => {
+    const site = ctx.state.site as Site | undefined;
+    if (!site) throw unknownSitekey();
+    const origin = ctx.get('Origin');
+    if (!site.origins.includes(origin)) throw originNotAllowed();
+    return { site, origin };
+  };
+
+  const base = '/api/v2/widget/:sitekey';
+  router.options([`${base}/challenge`, `${base}/solve`], loadSite, allowSiteOrigins);
+
+  router.post(`${base}/challenge`, loadSite, allowSiteOrigins, limit('issue'), async (ctx) => {
+    const { site, origin } = authorized(ctx);
+    const challenge = await challenges.challenge(site, origin);
+    metrics.issued('widget', site.sitekey);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = {
+      challenge: challenge.id,
+      image: `data:image/png;base64,${challenge.png.toString('base64')}`,
+      expiresAt: new Date(challenge.expiresAt).toISOString(),
+    };
+  });
+
+  router.post(`${base}/solve`, loadSite, allowSiteOrigins, limit('solve'), parseBody, async (ctx) => {
+    const { site, origin } = authorized(ctx);
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const outcome = await challenges.solve(site, origin, body.challenge, body.answer);
+    metrics.verified('widget', outcome.solved ? 'success' : OUTCOMES[outcome.reason], site.sitekey);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = outcome.solved
+      ? { solved: true, response: outcome.token, expiresAt: new Date(outcome.expiresAt).toISOString() }
+      : {
+          solved: false,
+          error: {
+            code: outcome.reason,
+            detail: outcome.reason === 'wrong_answer' ? 'The answer was wrong; load a new challenge.' : 'The challenge expired or was used; load a new one.',
+          },
+        };
+  });
+
+  return router;
+}

@@ -1,0 +1,148 @@
+import type { AddressInfo } from 'node:net';
+import { UnrecoverableError, Worker } from 'bullmq';
+import { PoolPolicy } from '../../shared/captcha/pool-policy.js';
+import { PoolRefiller } from '../../shared/captcha/pool-refiller.js';
+import { loadConfig, type Config } from '../../shared/config.js';
+import { createLogger } from '../../shared/logger.js';
+import {
+  createRegistry,
+  redisErrorsCounter,
+  registerPoolGauges,
+  registerQueueGauges,
+  RenderMetrics,
+} from '../../shared/metrics/captcha-metrics.js';
+import { isMainModule, runService } from '../../shared/process/run-service.js';
+import {
+  BullRefillRequester,
+  bullConnection,
+  createRefillQueue,
+  isRefillJobData,
+  REFILL_QUEUE,
+  type RefillJobData,
+} from '../../shared/queue/refill-queue.js';
+import { assertNoEviction, connectRedis, createRedisClient } from '../../shared/redis/client.js';
+import { keyspace } from '../../shared/redis/keys.js';
+import { RedisPool } from '../../shared/redis/redis-pool.js';
+import { DIFFICULTY_PROFILES } from '../../shared/render/captcha-svg.js';
+import { renderPoolEntries } from '../../shared/render/pool-entries.js';
+import { startOpsServer } from './ops-server.js';
+
+export interface RunningWorker {
+  /** Where /metrics, /healthz and /readyz answer. */
+  readonly opsUrl: string;
+  /** Resolves once the pool has been checked and refills for every low shard are queued. */
+  readonly started: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The render worker: takes refill jobs off the queue and renders captchas
+ * straight into the pool, and on its own checks the pool depth at start and
+ * on an interval, so the pool is warm before the first request and after a
+ * Redis restart.
+ */
+export async function startWorker(config: Config = loadConfig()): Promise<RunningWorker> {
+  const logger = createLogger('worker', config.logLevel);
+  const keys = keyspace(config.keyPrefix);
+  const registry = createRegistry('worker');
+  const renderMetrics = new RenderMetrics(registry);
+  const redisErrors = redisErrorsCounter(registry);
+  const redis = createRedisClient(config.redisUrl, { failFast: false });
+  redis.on('error', (error: Error) => {
+    redisErrors.inc();
+    logger.warn({ err: error.message }, 'redis connection error');
+  });
+  await connectRedis(redis);
+  await assertNoEviction(redis);
+
+  const policy = new PoolPolicy(config.poolShards, config.poolTargetSize, config.poolLowWatermark);
+  let stopping = false;
+  const pool = new RedisPool(redis, keys);
+  const render = async (count: number): Promise<Buffer[]> => {
+    const started = performance.now();
+    try {
+      const entries = await renderPoolEntries(count, config.answerLength, DIFFICULTY_PROFILES[config.renderDifficulty]);
+      renderMetrics.batch(count, (performance.now() - started) / 1000);
+      return entries;
+    } catch (error) {
+      renderMetrics.failed();
+      throw error;
+    }
+  };
+  const refiller = new PoolRefiller({
+    pool,
+    policy,
+    render,
+    batchSize: config.renderBatchSize,
+    shouldStop: () => stopping,
+  });
+  const queue = createRefillQueue(config.redisUrl, keys);
+  queue.on('error', (error: Error) => logger.warn({ err: error.message }, 'queue connection error'));
+  const requester = new BullRefillRequester(queue);
+  registerPoolGauges(
+    registry,
+    { shards: policy.shards, target: config.poolTargetSize, lowWatermark: config.poolLowWatermark, depths: () => pool.depths(policy.shards) },
+    () => redisErrors.inc(),
+  );
+  registerQueueGauges(registry, queue, () => redisErrors.inc());
+  const ops = await startOpsServer({
+    port: config.workerPort,
+    host: config.host,
+    registry,
+    isReady: async () => (await redis.ping()) === 'PONG' && !stopping,
+  });
+  const { port: opsPort } = ops.address() as AddressInfo;
+
+  const worker = new Worker<RefillJobData, { rendered: number }>(
+    REFILL_QUEUE,
+    async (job) => {
+      if (!isRefillJobData(job.data, policy.shards)) throw new UnrecoverableError('malformed refill job');
+      const started = performance.now();
+      // Fill to the target, not just the deficit the requester saw: more may have been taken since.
+      const rendered = await refiller.fillShard(job.data.shard);
+      logger.debug({ shard: job.data.shard, requested: job.data.count, rendered, ms: Math.round(performance.now() - started) }, 'refilled');
+      return { rendered };
+    },
+    {
+      connection: bullConnection(config.redisUrl),
+      prefix: keys.queuePrefix,
+      concurrency: config.workerConcurrency,
+      // A job whose worker died is found and handed on within this interval.
+      stalledInterval: config.workerStalledIntervalMs,
+      lockDuration: config.workerStalledIntervalMs,
+    },
+  );
+  worker.on('error', (error: Error) => logger.warn({ err: error.message }, 'worker error'));
+  worker.on('failed', (job, error) => logger.warn({ job: job?.id, err: error.message }, 'refill job failed'));
+
+  const checkPool = async (): Promise<void> => {
+    for (const { shard, deficit } of await refiller.lowShards()) await requester.requestRefill(shard, deficit);
+  };
+  const timer = setInterval(() => {
+    checkPool().catch((error: unknown) => logger.warn({ err: String(error) }, 'pool check failed'));
+  }, config.poolCheckIntervalMs);
+  timer.unref();
+  await worker.waitUntilReady();
+  const started = checkPool();
+  logger.info({ target: config.poolTargetSize, shards: config.poolShards }, 'worker started');
+
+  return {
+    opsUrl: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${opsPort}`,
+    started,
+    async stop() {
+      stopping = true;
+      clearInterval(timer);
+      // Finish the batch in progress; past the timeout, hand the job back (stall detection retries it).
+      const forced = setTimeout(() => void worker.close(true), config.shutdownTimeoutMs);
+      await worker.close();
+      clearTimeout(forced);
+      ops.closeAllConnections();
+      await new Promise((resolve) => ops.close(resolve));
+      await queue.close();
+      await redis.quit().catch(() => undefined);
+      logger.info('worker stopped');
+    },
+  };
+}
+
+if (isMainModule(import.meta.url)) runService('worker', () => startWorker());

@@ -1,0 +1,127 @@
+import { randomInt } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { poolExhausted } from '../errors.js';
+import { answerMatches } from './answer.js';
+import { decodeEntry, encodeEntry } from './captcha-entry.js';
+import { newCaptchaId } from './captcha-id.js';
+import type { PoolObserver } from '../metrics/captcha-metrics.js';
+import type { PoolPolicy } from './pool-policy.js';
+import type { IssuedCaptchas, PoolReader, RefillRequester } from './ports.js';
+
+export interface IssuedCaptcha {
+  readonly id: string;
+  /** When the captcha's time to live started (ms since the epoch). */
+  readonly issuedAt: number;
+  readonly png: Buffer;
+}
+
+export type CheckResult =
+  | { readonly outcome: 'match'; readonly binding: string }
+  | { readonly outcome: 'mismatch'; readonly binding: string }
+  /** Never issued, already tried, or expired: these are indistinguishable by design. */
+  | { readonly outcome: 'unknown' };
+
+export interface CaptchaStoreOptions {
+  readonly pool: PoolReader;
+  readonly issued: IssuedCaptchas;
+  readonly refills: RefillRequester;
+  readonly policy: PoolPolicy;
+  readonly clock: Clock;
+  readonly ttlSeconds: number;
+  /** How long issue() waits for an on-demand render when every shard is empty. */
+  readonly poolWaitMs: number;
+  readonly pollIntervalMs?: number;
+  /** Least time between two refill requests for one shard from this process. */
+  readonly refillThrottleMs?: number;
+  readonly observer?: PoolObserver;
+  /** Called when a background refill request fails; issuing goes on regardless. */
+  readonly onRefillError?: (error: unknown) => void;
+}
+
+/**
+ * The captcha lifecycle: take a prerendered captcha from the pool, issue it
+ * under a fresh id, show its image, and check an answer exactly once.
+ */
+export class CaptchaStore {
+  private readonly lastRefillRequest = new Map<number, number>();
+  private readonly pollIntervalMs: number;
+  private readonly refillThrottleMs: number;
+
+  constructor(private readonly options: CaptchaStoreOptions) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.refillThrottleMs = options.refillThrottleMs ?? 1000;
+  }
+
+  get ttlSeconds(): number {
+    return this.options.ttlSeconds;
+  }
+
+  /**
+   * Issues a pooled captcha under a new id. `binding` is opaque context kept
+   * with the answer and handed back by check(). Throws a 503 AppError when
+   * the pool stays empty for the whole wait.
+   */
+  async issue(binding = ''): Promise<IssuedCaptcha> {
+    const { policy, clock, issued, ttlSeconds, poolWaitMs } = this.options;
+    const deadline = clock.now() + poolWaitMs;
+    let waited = false;
+    for (;;) {
+      const pooled = await this.takeFromAnyShard();
+      const entry = pooled ? decodeEntry(pooled) : undefined;
+      if (pooled && entry) {
+        const id = newCaptchaId();
+        const issuedAt = clock.now();
+        // Pool entries carry no binding, so an unbound issue stores the pooled bytes as they are.
+        await issued.put(id, binding === '' ? pooled : encodeEntry({ ...entry, binding }), ttlSeconds);
+        return { id, issuedAt, png: entry.png };
+      }
+      if (pooled) continue; // a malformed entry is dropped; try the next
+      for (const shard of policy.shardOrder(0)) this.requestRefill(shard, policy.shardTarget, true);
+      if (!waited) this.options.observer?.waited();
+      waited = true;
+      const left = deadline - clock.now();
+      if (left <= 0) {
+        this.options.observer?.exhausted();
+        throw poolExhausted(Math.max(1, Math.ceil(poolWaitMs / 1000)));
+      }
+      await clock.sleep(Math.min(this.pollIntervalMs, left));
+    }
+  }
+
+  /** The PNG of a live captcha; undefined when unknown, used or expired. */
+  async image(id: string): Promise<Buffer | undefined> {
+    const stored = await this.options.issued.read(id);
+    return stored ? decodeEntry(stored)?.png : undefined;
+  }
+
+  /** Consumes the captcha whatever the answer: one attempt per captcha. */
+  async check(id: string, typed: string): Promise<CheckResult> {
+    const stored = await this.options.issued.take(id);
+    const entry = stored ? decodeEntry(stored) : undefined;
+    if (!entry) return { outcome: 'unknown' };
+    return { outcome: answerMatches(entry.answer, typed) ? 'match' : 'mismatch', binding: entry.binding };
+  }
+
+  private async takeFromAnyShard(): Promise<Buffer | undefined> {
+    const { policy, pool } = this.options;
+    for (const shard of policy.shardOrder(randomInt(policy.shards))) {
+      const { entry, remaining } = await pool.take(shard);
+      if (policy.needsRefill(remaining)) this.requestRefill(shard, policy.deficit(remaining), false);
+      if (entry) return entry;
+    }
+    return undefined;
+  }
+
+  private requestRefill(shard: number, count: number, urgent: boolean): void {
+    const now = this.options.clock.now();
+    const last = this.lastRefillRequest.get(shard);
+    const throttle = urgent ? this.refillThrottleMs / 4 : this.refillThrottleMs;
+    if (last !== undefined && now - last < throttle) return;
+    this.lastRefillRequest.set(shard, now);
+    this.options.refills.requestRefill(shard, count).catch((error: unknown) => {
+      this.lastRefillRequest.delete(shard);
+      this.options.onRefillError?.(error);
+    });
+  }
+}
+

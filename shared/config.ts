@@ -1,0 +1,217 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the services read, with its default and meaning.
+ * The README's configuration table is generated from the same descriptions
+ * (see `configDocs`), so the two cannot drift apart.
+ */
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const variables = {
+  REDIS_URL: {
+    schema: z.url({ protocol: /^rediss?$/ }),
+    default: 'redis://127.0.0.1:6379',
+    doc: 'Redis connection URL (redis:// or rediss://).',
+  },
+  KEY_PREFIX: {
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -, at most 32'),
+    default: 'captcha',
+    doc: 'Prefix of every Redis key and of the BullMQ queue, so several deployments can share one Redis.',
+  },
+  PORT: { schema: integer(0, 65535), default: '8080', doc: 'HTTP port of the API.' },
+  HOST: { schema: z.string().min(1), default: '0.0.0.0', doc: 'Interface the API listens on.' },
+  PUBLIC_URL: {
+    schema: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+    default: '',
+    doc: 'Base URL clients reach the API at, used for absolute image URLs. Empty: derived from each request.',
+  },
+  TRUST_PROXY: {
+    schema: booleanFlag,
+    default: 'false',
+    doc: 'Trust X-Forwarded-For/-Proto/-Host from the load balancer. Enable only behind a proxy that sets them.',
+  },
+  PROXY_HOPS: {
+    schema: integer(1, 10),
+    default: '1',
+    doc: 'With TRUST_PROXY: how many proxies append to X-Forwarded-For; the client IP is the entry that many places from the right.',
+  },
+  CAPTCHA_TTL_SECONDS: {
+    schema: integer(1, 86_400),
+    default: '300',
+    doc: 'Lifetime of an issued captcha.',
+  },
+  RENDER_DIFFICULTY: {
+    schema: z.enum(['easy', 'normal', 'hard']),
+    default: 'normal',
+    doc: 'How strongly workers distort new captchas (see the hardness figures in the README).',
+  },
+  ANSWER_LENGTH: { schema: integer(4, 10), default: '6', doc: 'Characters per captcha answer.' },
+  POOL_SHARDS: {
+    schema: integer(1, 64),
+    default: '4',
+    doc: 'Number of Redis lists the prerendered pool is spread over.',
+  },
+  POOL_TARGET_SIZE: {
+    schema: integer(1, 1_000_000),
+    default: '2000',
+    doc: 'Prerendered captchas the workers keep in the pool (all shards together).',
+  },
+  POOL_LOW_WATERMARK: {
+    schema: integer(0, 1_000_000),
+    default: '800',
+    doc: 'Below this many pooled captchas an API pod asks the workers for a refill.',
+  },
+  POOL_WAIT_MS: {
+    schema: integer(0, 30_000),
+    default: '2000',
+    doc: 'How long a request waits for an on-demand render when the pool is empty before answering 503.',
+  },
+  RENDER_BATCH_SIZE: {
+    schema: integer(1, 10_000),
+    default: '50',
+    doc: 'Captchas a worker renders before pushing them into the pool.',
+  },
+  WORKER_CONCURRENCY: {
+    schema: integer(1, 64),
+    default: '2',
+    doc: 'Refill jobs one worker process runs at once.',
+  },
+  WORKER_STALLED_INTERVAL_MS: {
+    schema: integer(500, 600_000),
+    default: '30000',
+    doc: 'How often workers look for refill jobs whose worker died (and hand them to another), and how long a job lock lasts.',
+  },
+  RATE_LIMIT_ISSUE_PER_MINUTE: {
+    schema: integer(0, 1_000_000),
+    default: '300',
+    doc: 'Captchas one client IP may get per minute (classic issue and widget challenge); 0 turns the limit off. Sites can override it.',
+  },
+  RATE_LIMIT_SOLVE_PER_MINUTE: {
+    schema: integer(0, 1_000_000),
+    default: '300',
+    doc: 'Answer checks one client IP may make per minute (classic test and widget solve); 0 turns the limit off. Sites can override it.',
+  },
+  RATE_LIMIT_SITEVERIFY_PER_MINUTE: {
+    schema: integer(0, 1_000_000),
+    default: '6000',
+    doc: 'siteverify calls one client IP (a site backend) may make per minute; 0 turns the limit off.',
+  },
+  WORKER_PORT: {
+    schema: integer(0, 65535),
+    default: '9100',
+    doc: 'HTTP port of a worker\'s /metrics, /healthz and /readyz.',
+  },
+  METRICS_SITE_LABEL_CAP: {
+    schema: integer(0, 10_000),
+    default: '100',
+    doc: 'Sites that get their own metrics label; later ones share "other".',
+  },
+  POOL_CHECK_INTERVAL_MS: {
+    schema: integer(100, 3_600_000),
+    default: '5000',
+    doc: 'How often a worker checks the pool depth on its own (covers a Redis restart with no traffic).',
+  },
+  TOKEN_SECRET: {
+    schema: z.union([z.literal(''), z.string().min(32, 'at least 32 characters')]),
+    default: '',
+    doc: 'HMAC secret that signs widget response tokens; the same on every API pod. Required by the API (no default).',
+  },
+  TOKEN_TTL_SECONDS: {
+    schema: integer(1, 3600),
+    default: '300',
+    doc: 'Lifetime of a response token, from the solve to siteverify.',
+  },
+  DEMO_SITEKEY: {
+    schema: z.union([z.literal(''), z.string().regex(/^FC[A-Z2-7]{14}$/, 'a sitekey')]),
+    default: '',
+    doc: 'Sitekey of the /demo page. Empty (with DEMO_API_KEY): no demo. `npm start` sets both.',
+  },
+  DEMO_API_KEY: {
+    schema: z.string().max(128),
+    default: '',
+    doc: 'API key the /demo backend uses for siteverify.',
+  },
+  BODY_LIMIT_BYTES: {
+    schema: integer(256, 10_485_760),
+    default: '16384',
+    doc: 'Largest accepted request body.',
+  },
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: {
+    schema: integer(1000, 600_000),
+    default: '65000',
+    doc: 'Idle keep-alive timeout of API connections; keep it above the load balancer\'s (60 s for nginx and most cloud LBs), or it may reuse a connection the API is closing.',
+  },
+  SHUTDOWN_DRAIN_MS: {
+    schema: integer(0, 120_000),
+    default: '5000',
+    doc: 'After SIGTERM the API reports not-ready but keeps serving this long, so load balancers stop routing to it first.',
+  },
+  SHUTDOWN_TIMEOUT_MS: {
+    schema: integer(100, 600_000),
+    default: '15000',
+    doc: 'After the drain, how long in-flight requests (or a worker\'s batch) may take before connections are cut.',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+    doc: 'pino log level.',
+  },
+} as const;
+
+type Variables = typeof variables;
+type VariableName = keyof Variables;
+
+export type Config = Readonly<{
+  [K in VariableName as CamelCase<K>]: z.output<Variables[K]['schema']>;
+}>;
+
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
+  ? `${Lowercase<Head>}${Capitalize<CamelCase<Tail>>}`
+  : Lowercase<S>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function camelCase(name: string): string {
+  return name.toLowerCase().replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+/** Reads and checks every variable at once; throws one ConfigError listing all bad values. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const result: Record<string, unknown> = {};
+  for (const [name, variable] of Object.entries(variables) as [VariableName, Variables[VariableName]][]) {
+    const raw = env[name] ?? variable.default;
+    const parsed = variable.schema.safeParse(raw);
+    if (parsed.success) {
+      result[camelCase(name)] = parsed.data;
+    } else {
+      const reason = parsed.error.issues.map((issue) => issue.message).join('; ');
+      problems.push(`${name}=${JSON.stringify(raw)}: ${reason}`);
+    }
+  }
+  if (problems.length === 0) {
+    const low = result.poolLowWatermark as number;
+    const target = result.poolTargetSize as number;
+    if (low >= target) problems.push(`POOL_LOW_WATERMARK (${low}) must be below POOL_TARGET_SIZE (${target})`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(result) as Config;
+}
+
+/** Name, default and description of every variable, for documentation. */
+export function configDocs(): { name: string; default: string; doc: string }[] {
+  return Object.entries(variables).map(([name, variable]) => ({
+    name,
+    default: variable.default,
+    doc: variable.doc,
+  }));
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** Lua scripts this project registers on every connection, by command name and file. */
+const SCRIPTS = {
+  takeFromPool: { file: 'take-from-pool-1.lua', numberOfKeys: 1 },
+  markTokenUsed: { file: 'mark-token-used-1.lua', numberOfKeys: 1 },
+} as const;
+
+export interface ProjectCommands {
+  takeFromPoolBuffer(shardKey: string): Promise<[Buffer | null, number]>;
+  markTokenUsed(markerKey: string, fingerprint: string, ttlSeconds: number): Promise<0 | 1 | 2>;
+}
+
+export type RedisClient = Redis & ProjectCommands;
+
+export interface RedisClientOptions {
+  /** Fail at once while disconnected instead of queueing: a request must never hang on Redis. */
+  readonly failFast?: boolean;
+  readonly commandTimeoutMs?: number;
+}
+
+/**
+ * A connection for the request path or a worker. With failFast, commands
+ * issued while Redis is away reject at once, and commands whose reply was lost
+ * in a disconnect are not sent again: re-sending a GETDEL after Redis already
+ * ran it would report a real solve as unknown, so such a request fails with a
+ * 503 and the client retries with a fresh captcha.
+ */
+export function createRedisClient(url: string, options: RedisClientOptions = {}): RedisClient {
+  const failFast = options.failFast ?? true;
+  const redisOptions: RedisOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: !failFast,
+    autoResendUnfulfilledCommands: !failFast,
+    maxRetriesPerRequest: failFast ? 0 : null,
+    ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}),
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
+  };
+  const client = new Redis(url, redisOptions);
+  for (const [name, script] of Object.entries(SCRIPTS)) {
+    const lua = readFileSync(new URL(`./scripts/${script.file}`, import.meta.url), 'utf8');
+    client.defineCommand(name, { numberOfKeys: script.numberOfKeys, lua });
+  }
+  return client as RedisClient;
+}
+
+/**
+ * Refuses a Redis that may evict keys: an evicted answer fails a real user and
+ * an evicted API key locks a site out. With noeviction, a full Redis refuses
+ * writes instead, which the services turn into 503s.
+ */
+export async function assertNoEviction(client: Redis): Promise<void> {
+  const policy = /maxmemory_policy:(\S+)/.exec(await client.info('memory'))?.[1];
+  if (policy !== undefined && policy !== 'noeviction') {
+    throw new Error(`Redis maxmemory-policy is ${policy}; it would evict captchas and keys. Set maxmemory-policy noeviction.`);
+  }
+}
+
+/** Connects and proves Redis answers, so a service fails at start-up rather than on its first request. */
+export async function connectRedis(client: Redis, timeoutMs = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([(async () => {
+      if (client.status === 'wait') await client.connect();
+      await client.ping();
+    })(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Every Redis key name the product uses. Per-captcha keys carry their id as a
+ * hash tag and each pool shard has its own tag, so on a Redis Cluster the load
+ * spreads over slots while every multi-key script stays within one slot.
+ */
+export interface Keyspace {
+  readonly prefix: string;
+  poolShard(shard: number): string;
+  captcha(id: string): string;
+  /** Hash: a site's account, name and allowed origins. */
+  site(sitekey: string): string;
+  /** Set of every sitekey, for listing. */
+  readonly sites: string;
+  /** Hash: an account's name and creation time. */
+  account(accountId: string): string;
+  /** Hash: key id → key hash, the API keys an account holds. */
+  accountKeys(accountId: string): string;
+  /** String: the account an API key (by its SHA-256) belongs to. */
+  apiKey(keyHash: string): string;
+  /** Marker that a response token was verified; lives as long as the token could. */
+  usedToken(tokenId: string): string;
+  /** Prefix of a rate limit's per-client counters (the client id is appended as a hash tag). */
+  rateLimit(action: string, perMinute: number): string;
+  /** Random value that changes whenever Redis loses its data; response tokens carry it. */
+  readonly epoch: string;
+  /** BullMQ prefix: one hash tag so all of a queue's keys share a slot, as BullMQ requires on Cluster. */
+  readonly queuePrefix: string;
+}
+
+export function keyspace(prefix: string): Keyspace {
+  return {
+    prefix,
+    poolShard: (shard) => `${prefix}:pool:{${prefix}:pool:${shard}}`,
+    captcha: (id) => `${prefix}:captcha:{${id}}`,
+    site: (sitekey) => `${prefix}:site:{${sitekey}}`,
+    sites: `${prefix}:sites`,
+    account: (accountId) => `${prefix}:account:{${accountId}}`,
+    accountKeys: (accountId) => `${prefix}:account-keys:{${accountId}}`,
+    apiKey: (keyHash) => `${prefix}:api-key:{${keyHash}}`,
+    usedToken: (tokenId) => `${prefix}:used-token:{${tokenId}}`,
+    rateLimit: (action, perMinute) => `${prefix}:rate:${action}:${perMinute}`,
+    epoch: `${prefix}:epoch`,
+    queuePrefix: `{${prefix}:queue}`,
+  };
+}

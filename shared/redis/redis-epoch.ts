@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { storeUnavailable } from '../errors.js';
+import type { DataEpoch } from '../sites/ports.js';
+import type { RedisClient } from './client.js';
+import type { Keyspace } from './keys.js';
+
+/**
+ * Redis's data epoch, re-read on every (re)connection: a Redis that restarted
+ * empty gets a new random epoch, and tokens of the old one stop verifying.
+ * Until it is read after a reconnect, verification answers 503 rather than
+ * risk accepting a token whose single-use marker was lost.
+ */
+export class RedisEpoch implements DataEpoch {
+  private value: string | undefined;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keyspace,
+    onError: (error: unknown) => void,
+  ) {
+    redis.on('close', () => {
+      this.value = undefined;
+    });
+    redis.on('ready', () => {
+      this.refresh().catch(onError);
+    });
+  }
+
+  async refresh(): Promise<void> {
+    await this.redis.set(this.keys.epoch, randomBytes(8).toString('hex'), 'NX');
+    this.value = (await this.redis.get(this.keys.epoch)) ?? undefined;
+  }
+
+  current(): string {
+    if (this.value === undefined) throw storeUnavailable();
+    return this.value;
+  }
+}

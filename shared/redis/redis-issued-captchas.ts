@@ -1,0 +1,24 @@
+import type { IssuedCaptchas } from '../captcha/ports.js';
+import { rethrowAsUnavailable } from '../errors.js';
+import type { RedisClient } from './client.js';
+import type { Keyspace } from './keys.js';
+
+/** Issued captchas as one string key each, expiring with the captcha. */
+export class RedisIssuedCaptchas implements IssuedCaptchas {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keyspace,
+  ) {}
+
+  async put(id: string, entry: Buffer, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.keys.captcha(id), entry, 'EX', ttlSeconds).catch(rethrowAsUnavailable);
+  }
+
+  async read(id: string): Promise<Buffer | undefined> {
+    return (await this.redis.getBuffer(this.keys.captcha(id)).catch(rethrowAsUnavailable)) ?? undefined;
+  }
+
+  async take(id: string): Promise<Buffer | undefined> {
+    return (await this.redis.getdelBuffer(this.keys.captcha(id)).catch(rethrowAsUnavailable)) ?? undefined;
+  }
+}

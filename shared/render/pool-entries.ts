@@ -1,0 +1,20 @@
+import { randomAnswer } from '../captcha/alphabet.js';
+import { encodeEntry } from '../captcha/captcha-entry.js';
+import type { DistortionProfile } from './captcha-svg.js';
+import { newSeed } from './random.js';
+import { renderCaptcha } from './renderer.js';
+
+/** Renders `count` captchas with fresh answers and seeds, encoded for the pool. */
+export async function renderPoolEntries(
+  count: number,
+  answerLength: number,
+  profile?: DistortionProfile,
+): Promise<Buffer[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const answer = randomAnswer(answerLength);
+      const { png } = await renderCaptcha(answer, newSeed(), profile);
+      return encodeEntry({ answer, png, binding: '' });
+    }),
+  );
+}

@@ -1,0 +1,72 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { SiteLimits } from '../abuse/rate-limits.js';
+
+/** A site that embeds the widget: public sitekey, the account that owns it, where it may run. */
+export interface Site {
+  readonly sitekey: string;
+  readonly accountId: string;
+  readonly name: string;
+  readonly origins: readonly string[];
+  /** Per-IP rate limits of this site's widget, where they differ from the defaults. */
+  readonly limits?: SiteLimits;
+}
+
+export interface Account {
+  readonly accountId: string;
+  readonly name: string;
+}
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function base32(bytes: Buffer): string {
+  let out = '';
+  for (const byte of bytes) out += BASE32.charAt(byte & 31);
+  return out;
+}
+
+/** Public and random, shaped like Friendly Captcha's: "FC" and 14 base32 characters. */
+export function newSitekey(): string {
+  return `FC${base32(randomBytes(14))}`;
+}
+
+export function newAccountId(): string {
+  return `acct_${randomBytes(9).toString('base64url')}`;
+}
+
+const SITEKEY_PATTERN = /^FC[A-Z2-7]{14}$/;
+
+export const isSitekey = (value: unknown): value is string => typeof value === 'string' && SITEKEY_PATTERN.test(value);
+
+/** 256 random bits. Shown once when created; only its SHA-256 is stored. */
+export function newApiKey(): string {
+  return `cck_${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * API keys are high-entropy random strings, so a plain SHA-256 is a safe
+ * storage hash (no dictionary to attack) and lets a lookup by hash replace any
+ * comparison with the secret itself.
+ */
+export function hashApiKey(apiKey: string): string {
+  return createHash('sha256').update(apiKey, 'utf8').digest('hex');
+}
+
+/** The short, non-secret name of a key, for listing and revoking. */
+export function apiKeyId(keyHash: string): string {
+  return keyHash.slice(0, 12);
+}
+
+export const MAX_API_KEY_LENGTH = 128;
+
+/**
+ * An allowed origin as browsers send it: scheme, host and port only. Returns
+ * undefined for anything else (paths, wildcards, other schemes).
+ */
+export function normalizeOrigin(value: string): string | undefined {
+  if (value.length > 255 || !/^https?:\/\/([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?\/?$/i.test(value)) return undefined;
+  try {
+    return new URL(value).origin;
+  } catch {
+    return undefined;
+  }
+}

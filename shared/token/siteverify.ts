@@ -1,0 +1,89 @@
+import type { Clock } from '../clock.js';
+import { createHash } from 'node:crypto';
+import type { DataEpoch, SiteRepository, UsedTokens } from '../sites/ports.js';
+import { hashApiKey, isSitekey, MAX_API_KEY_LENGTH } from '../sites/site.js';
+import type { ResponseTokens } from './response-token.js';
+import { siteverifyError } from './siteverify-errors.js';
+
+export type VerifyOutcome =
+  | { readonly success: true; readonly sitekey: string; readonly timestamp: string; readonly origin: string }
+  | { readonly success: false; readonly code: 'response_invalid' }
+  | { readonly success: false; readonly code: 'response_timeout' | 'response_duplicate'; readonly sitekey: string };
+
+export interface SiteverifyOptions {
+  readonly sites: SiteRepository;
+  readonly tokens: ResponseTokens;
+  readonly usedTokens: UsedTokens;
+  readonly epoch: DataEpoch;
+  readonly clock: Clock;
+}
+
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+
+/** RFC 3339 in UTC, to the second, as the reference shows it. */
+export function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The siteverify rules: who may verify (API key → account), which tokens are
+ * genuine, and that each verifies successfully at most once.
+ */
+export class Siteverify {
+  constructor(private readonly options: SiteverifyOptions) {}
+
+  /** The account an API key belongs to; throws auth_required or auth_invalid. */
+  async authenticate(apiKey: string | undefined): Promise<string> {
+    if (apiKey === undefined || apiKey === '') throw siteverifyError('auth_required');
+    if (apiKey.length > MAX_API_KEY_LENGTH) throw siteverifyError('auth_invalid');
+    // Looked up by hash: the secret is never compared, so nothing about it leaks through timing.
+    const accountId = await this.options.sites.accountForKey(hashApiKey(apiKey));
+    if (!accountId) throw siteverifyError('auth_invalid');
+    return accountId;
+  }
+
+  /**
+   * Beyond the reference: an optional `idempotency_key` makes a retried
+   * verification of the same token (after a lost reply, say) succeed again
+   * instead of answering response_duplicate; any other second use is a duplicate.
+   */
+  async verify(accountId: string, request: { response?: unknown; sitekey?: unknown; idempotency_key?: unknown }): Promise<VerifyOutcome> {
+    const { response, sitekey } = request;
+    const fingerprint = idempotencyFingerprint(request.idempotency_key);
+    if (response === undefined || response === null || response === '') throw siteverifyError('response_missing');
+    if (typeof response !== 'string') throw siteverifyError('bad_request', 'The response parameter must be a string.');
+    if (sitekey !== undefined && sitekey !== null && sitekey !== '' && typeof sitekey !== 'string') {
+      throw siteverifyError('bad_request', 'The sitekey parameter must be a string.');
+    }
+    const wantedSitekey = typeof sitekey === 'string' && sitekey !== '' ? sitekey : undefined;
+
+    const claims = this.options.tokens.verify(response);
+    const sitekeyVouchedFor = claims !== undefined && claims.sitekey === wantedSitekey && claims.accountId === accountId;
+    if (wantedSitekey !== undefined && !sitekeyVouchedFor) await this.requireOwnSite(accountId, wantedSitekey);
+    if (!claims || claims.accountId !== accountId) return { success: false, code: 'response_invalid' };
+    // A token from before Redis lost its data cannot prove it was not used already.
+    if (claims.epoch !== this.options.epoch.current()) return { success: false, code: 'response_invalid' };
+    if (wantedSitekey !== undefined && claims.sitekey !== wantedSitekey) return { success: false, code: 'response_invalid' };
+
+    const now = this.options.clock.now();
+    if (now >= claims.expiresAt) return { success: false, code: 'response_timeout', sitekey: claims.sitekey };
+    const ttlSeconds = Math.max(1, Math.ceil((claims.expiresAt - now) / 1000));
+    if ((await this.options.usedTokens.markUsed(claims.id, ttlSeconds, fingerprint)) === 'duplicate') {
+      return { success: false, code: 'response_duplicate', sitekey: claims.sitekey };
+    }
+    return { success: true, sitekey: claims.sitekey, timestamp: rfc3339(claims.solvedAt), origin: claims.origin };
+  }
+
+  private async requireOwnSite(accountId: string, sitekey: string): Promise<void> {
+    const site = isSitekey(sitekey) ? await this.options.sites.getSite(sitekey) : undefined;
+    if (site?.accountId !== accountId) throw siteverifyError('sitekey_invalid');
+  }
+}
+
+function idempotencyFingerprint(key: unknown): string | undefined {
+  if (key === undefined || key === null || key === '') return undefined;
+  if (typeof key !== 'string' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw siteverifyError('bad_request', `idempotency_key must be a string of at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
+  }
+  return createHash('sha256').update(key).digest('base64url').slice(0, 32);
+}

@@ -1,0 +1,76 @@
+import type { CaptchaStore } from '../captcha/captcha-store.js';
+import { parseCaptchaId } from '../captcha/captcha-id.js';
+import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
+import type { DataEpoch, SiteRepository } from '../sites/ports.js';
+import { isSitekey, type Site } from '../sites/site.js';
+import { ResponseTokens } from './response-token.js';
+
+export interface Challenge {
+  readonly id: string;
+  readonly png: Buffer;
+  readonly expiresAt: number;
+}
+
+export type SolveOutcome =
+  | { readonly solved: true; readonly token: string; readonly expiresAt: number }
+  | { readonly solved: false; readonly reason: 'wrong_answer' | 'challenge_expired' };
+
+export interface WidgetChallengesOptions {
+  readonly store: CaptchaStore;
+  readonly sites: SiteRepository;
+  readonly tokens: ResponseTokens;
+  readonly epoch: DataEpoch;
+  readonly clock: Clock;
+  readonly tokenTtlSeconds: number;
+}
+
+export const unknownSitekey = (): AppError => new AppError(404, 'sitekey_invalid', 'No site has this sitekey.');
+export const originNotAllowed = (): AppError =>
+  new AppError(403, 'origin_not_allowed', 'This page origin is not allowed for the site.');
+
+/**
+ * The browser side of the token API: a challenge is an image captcha bound to
+ * a site and the page origin it was shown on; solving it right yields a
+ * signed, single-use response token for that site and origin.
+ */
+export class WidgetChallenges {
+  constructor(private readonly options: WidgetChallengesOptions) {}
+
+  /** The site with this sitekey, read fresh so changes apply at once on every pod. */
+  async site(sitekey: string): Promise<Site | undefined> {
+    return isSitekey(sitekey) ? this.options.sites.getSite(sitekey) : undefined;
+  }
+
+  async challenge(site: Site, origin: string): Promise<Challenge> {
+    const captcha = await this.options.store.issue(bindingOf(site.sitekey, origin));
+    return { id: captcha.id, png: captcha.png, expiresAt: captcha.issuedAt + this.options.store.ttlSeconds * 1000 };
+  }
+
+  async solve(site: Site, origin: string, challengeId: unknown, answer: unknown): Promise<SolveOutcome> {
+    const id = parseCaptchaId(challengeId);
+    if (!id || typeof answer !== 'string') return { solved: false, reason: 'challenge_expired' };
+    const result = await this.options.store.check(id, answer);
+    if (result.outcome === 'unknown') return { solved: false, reason: 'challenge_expired' };
+    // A challenge solved on another site or page counts as wrong: the binding is part of the proof.
+    if (result.outcome === 'mismatch' || result.binding !== bindingOf(site.sitekey, origin)) {
+      return { solved: false, reason: 'wrong_answer' };
+    }
+    const solvedAt = this.options.clock.now();
+    const expiresAt = solvedAt + this.options.tokenTtlSeconds * 1000;
+    const token = this.options.tokens.sign({
+      id: ResponseTokens.newId(),
+      sitekey: site.sitekey,
+      accountId: site.accountId,
+      origin,
+      solvedAt,
+      expiresAt,
+      epoch: this.options.epoch.current(),
+    });
+    return { solved: true, token, expiresAt };
+  }
+}
+
+function bindingOf(sitekey: string, origin: string): string {
+  return JSON.stringify([sitekey, origin]);
+}

@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { decodeEntry } from '../../shared/captcha/captcha-entry.js';
+import { loadConfig } from '../../shared/config.js';
+import { bullConnection, REFILL_QUEUE } from '../../shared/queue/refill-queue.js';
+import { createRedisClient } from '../../shared/redis/client.js';
+import { keyspace } from '../../shared/redis/keys.js';
+import { RedisSites } from '../../shared/redis/redis-sites.js';
+import { hashApiKey, apiKeyId } from '../../shared/sites/site.js';
+import { CaptchaAnswers } from '../support/captcha-answers.js';
+import { call } from '../support/cluster.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { startLocalCluster } from '../support/local-cluster.js';
+import { spawnApi, spawnService } from '../support/processes.js';
+import { startRedisServer, waitFor } from '../support/redis-server.js';
+import { siteverify, solveWidget, withAdmin } from '../support/token-api.js';
+
+type Issued = { response: { captchaResponse: { imageHash: string } } };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const ORIGIN = 'https://shop.example';
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: Math.round(performance.now() - started) };
+}
+
+describe('Redis faults', () => {
+  it('answers 503 at once while Redis is down, recovers by itself, re-warms the pool, and fails closed after losing its data', async () => {
+    const cluster = await startLocalCluster({ apis: 2 });
+    try {
+      const config = loadConfig({ REDIS_URL: cluster.redis.url, KEY_PREFIX: cluster.prefix });
+      const site = await withAdmin(config, (admin) => admin.createSite({ name: 'shop', origins: [ORIGIN] }));
+      const apiKey = site.key?.apiKey ?? '';
+      const base = cluster.nginx.url;
+      const issued = ((await call(`${base}/3.0/captcha`)).json as Issued).response.captchaResponse.imageHash;
+      const answer = await cluster.answers.answerOf(issued);
+      const verifiedToken = await solveWidget(base, cluster.answers, site.site.sitekey, ORIGIN);
+      expect((await siteverify(base, apiKey, { response: verifiedToken })).json).toMatchObject({ success: true });
+      const unverifiedToken = await solveWidget(base, cluster.answers, site.site.sitekey, ORIGIN);
+
+      await cluster.redis.stop();
+      const during = [
+        await timed(() => call(`${base}/3.0/captcha`)),
+        await timed(() => call(`${base}/3.0/captcha/testCaptcha/hash/${issued}/response/${answer}`)),
+        await timed(() => siteverify(base, apiKey, { response: unverifiedToken })),
+        await timed(() => call(`${base}/api/v2/widget/${site.site.sitekey}/challenge`, { method: 'POST', headers: { Origin: ORIGIN } })),
+      ];
+      console.log('answers while Redis is down (ms):', during.map((d) => `${d.value.status} in ${d.ms}`).join(', '));
+      for (const { value } of during) {
+        expect(value.status).toBe(503);
+        expect(JSON.stringify(value.json)).toMatch(/store_unavailable/);
+      }
+      for (const api of cluster.apis) {
+        expect((await call(`${api.url}/readyz`)).status).toBe(503);
+        expect((await call(`${api.url}/healthz`)).status).toBe(200);
+      }
+
+      // Redis comes back empty (no persistence): nothing issued before may now succeed.
+      const restarted = await timed(async () => {
+        await cluster.redis.start();
+        await waitFor(async () => {
+          const ready = await Promise.all(cluster.apis.map(async (api) => (await call(`${api.url}/readyz`)).status === 200));
+          return ready.every(Boolean);
+        }, 20_000, 'the API processes to be ready again');
+      });
+      const rewarmed = await timed(() => cluster.waitForPool(400));
+      console.log(`recovery after Redis restart: ready in ${restarted.ms} ms, pool re-warmed ${rewarmed.ms} ms later`);
+
+      expect((await call(`${base}/3.0/captcha/testCaptcha/hash/${issued}/response/${answer}`)).status).toBe(401);
+      // Restore the site and key records (as from a backup) so that only the token itself is judged.
+      const redis = createRedisClient(cluster.redis.url, { failFast: false });
+      const sites = new RedisSites(redis, keyspace(cluster.prefix));
+      await sites.saveAccount({ accountId: site.site.accountId, name: 'shop' });
+      await sites.addKey(site.site.accountId, apiKeyId(hashApiKey(apiKey)), hashApiKey(apiKey));
+      await sites.saveSite(site.site);
+      await redis.quit();
+      for (const token of [verifiedToken, unverifiedToken]) {
+        expect((await siteverify(base, apiKey, { response: token })).json).toMatchObject({ success: false, error: { error_code: 'response_invalid' } });
+      }
+      const fresh = await solveWidget(base, cluster.answers, site.site.sitekey, ORIGIN);
+      expect((await siteverify(base, apiKey, { response: fresh })).json).toMatchObject({ success: true });
+      expect((await call(`${base}/3.0/captcha`)).status).toBe(200);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  it('fails closed when the reply to a verification is lost: 503, never a resend that reports a real solve as wrong', async () => {
+    const redis = await startRedisServer();
+    const proxy = await startFaultProxy(redis.port);
+    const prefix = `lost${randomBytes(3).toString('hex')}`;
+    const env = { REDIS_URL: `redis://127.0.0.1:${proxy.port}`, KEY_PREFIX: prefix, TOKEN_SECRET: randomBytes(32).toString('hex'), POOL_TARGET_SIZE: '40', POOL_LOW_WATERMARK: '16' };
+    const worker = spawnService('worker', { ...env, REDIS_URL: redis.url });
+    const api = await spawnApi(env);
+    const answers = new CaptchaAnswers(redis.url, prefix);
+    try {
+      await waitFor(async () => (await answers.poolDepth(4)) >= 40, 20_000, 'a pool');
+      const id = ((await call(`${api.url}/3.0/captcha`)).json as Issued).response.captchaResponse.imageHash;
+      const answer = await answers.answerOf(id);
+      proxy.mode = 'drop';
+      const lost = await call(`${api.url}/3.0/captcha/testCaptcha/hash/${id}/response/${answer}`);
+      expect(lost.status).toBe(503);
+      expect(lost.json).toMatchObject({ errors: { code: 'store_unavailable' } });
+      proxy.mode = 'pass';
+      await waitFor(async () => (await call(`${api.url}/readyz`)).status === 200, 10_000, 'the API to reconnect');
+      // Redis did run the GETDEL: the captcha is gone, and the user is asked for a fresh one.
+      expect((await call(`${api.url}/3.0/captcha/testCaptcha/hash/${id}/response/${answer}`)).status).toBe(401);
+      expect((await call(`${api.url}/3.0/captcha`)).status).toBe(200);
+    } finally {
+      await api.stop('SIGKILL');
+      await worker.stop('SIGKILL');
+      await answers.close();
+      await proxy.close();
+      await redis.stop();
+    }
+  });
+
+  it('refuses to start on a Redis that may evict keys, and answers 503 without losing issued captchas when Redis is full', async () => {
+    const evicting = await startRedisServer(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']);
+    try {
+      const env = { REDIS_URL: evicting.url, TOKEN_SECRET: randomBytes(32).toString('hex'), PORT: '0' };
+      for (const service of ['api', 'worker'] as const) {
+        const process = spawnService(service, env);
+        const code = await new Promise<number | null>((resolve) => process.child.once('exit', (exitCode) => resolve(exitCode)));
+        expect(code).not.toBe(0);
+        expect(process.output()).toMatch(/maxmemory-policy is allkeys-lru/);
+      }
+    } finally {
+      await evicting.stop();
+    }
+
+    const cluster = await startLocalCluster({ apis: 1, redisArgs: ['--maxmemory', '64mb', '--maxmemory-policy', 'noeviction'], env: { POOL_TARGET_SIZE: '2000', POOL_LOW_WATERMARK: '800' } });
+    try {
+      const base = cluster.apis[0]?.url ?? '';
+      const kept = ((await call(`${base}/3.0/captcha`)).json as Issued).response.captchaResponse.imageHash;
+      const keptAnswer = await cluster.answers.answerOf(kept);
+      const filler = new Redis(cluster.redis.url);
+      // Make Redis full: its limit drops a megabyte below what it holds, so no pop frees enough to write again.
+      const used = Number(/used_memory:(\d+)/.exec(await filler.info('memory'))?.[1]);
+      await filler.config('SET', 'maxmemory', String(used - 1024 * 1024));
+      expect(await filler.set('probe', 'x').then(() => 'stored', (error: unknown) => String(error))).toMatch(/OOM/);
+      const refused = await call(`${base}/3.0/captcha`);
+      expect(refused.status).toBe(503);
+      expect(refused.json).toMatchObject({ errors: { code: 'store_unavailable' } });
+      expect((await call(`${base}/3.0/captcha/testCaptcha/hash/${kept}/response/${keptAnswer}`)).json).toEqual({ response: { testCaptchaResponse: '1' } });
+      await filler.quit();
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
+
+describe('process faults', () => {
+  it('retries a refill job after its worker is killed mid-batch, refills the pool, and leaves no half record', async () => {
+    const redis = await startRedisServer();
+    const prefix = `kill${randomBytes(3).toString('hex')}`;
+    const env = {
+      REDIS_URL: redis.url,
+      KEY_PREFIX: prefix,
+      TOKEN_SECRET: randomBytes(32).toString('hex'),
+      POOL_TARGET_SIZE: '8000',
+      POOL_LOW_WATERMARK: '4000',
+      RENDER_BATCH_SIZE: '100',
+      WORKER_STALLED_INTERVAL_MS: '1000',
+      WORKER_CONCURRENCY: '4',
+    };
+    const keys = keyspace(prefix);
+    const queue = new Queue(REFILL_QUEUE, { connection: bullConnection(redis.url), prefix: keys.queuePrefix });
+    const answers = new CaptchaAnswers(redis.url, prefix);
+    const client = new Redis(redis.url);
+    try {
+      const doomed = spawnService('worker', env);
+      await waitFor(async () => (await answers.poolDepth(4)) >= 400, 20_000, 'rendering to start');
+      await doomed.stop('SIGKILL');
+      const stuck = (await queue.getJobCounts('active')).active;
+      expect(stuck).toBeGreaterThan(0);
+      const rescued = await timed(async () => {
+        const heir = spawnService('worker', env);
+        await waitFor(async () => (await answers.poolDepth(4)) >= 8000, 60_000, 'the pool to refill');
+        await heir.stop('SIGTERM');
+      });
+      console.log(`worker SIGKILL: ${stuck} jobs left active; a new worker refilled 8000 in ${rescued.ms} ms`);
+      expect(await queue.getJobCounts('active', 'failed')).toEqual({ active: 0, failed: 0 });
+      const entries = (await Promise.all([0, 1, 2, 3].map((shard) => client.lrangeBuffer(keys.poolShard(shard), 0, -1)))).flat();
+      expect(entries.length).toBeGreaterThanOrEqual(8000);
+      for (const entry of entries) {
+        const decoded = decodeEntry(entry);
+        if (!decoded || !/^[A-Z0-9]{6}$/.test(decoded.answer) || decoded.png.subarray(1, 4).toString() !== 'PNG') throw new Error('half-written pool entry');
+      }
+      const api = await spawnApi(env);
+      const ids = await Promise.all(Array.from({ length: 500 }, async () => ((await call(`${api.url}/3.0/captcha`)).json as Issued).response.captchaResponse.imageHash));
+      expect(new Set(ids).size).toBe(500);
+      for (const id of ids.slice(0, 50)) expect((await answers.answerOf(id)).length).toBe(6);
+      await api.stop('SIGKILL');
+    } finally {
+      await queue.close();
+      await client.quit();
+      await answers.close();
+      await redis.stop();
+    }
+  });
+
+  it('routes around an API process killed under load, without disturbing the others', async () => {
+    const cluster = await startLocalCluster({ apis: 3 });
+    try {
+      let running = true;
+      const outcomes: { at: number; ok: boolean }[] = [];
+      const loop = async () => {
+        while (running) {
+          const ok = await call(`${cluster.nginx.url}/3.0/captcha`).then((r) => r.status === 200, () => false);
+          outcomes.push({ at: Date.now(), ok });
+        }
+      };
+      const direct: boolean[] = [];
+      const directLoop = async () => {
+        while (running) direct.push(await call(`${cluster.apis[1]?.url ?? ''}/3.0/captcha`).then((r) => r.status === 200, () => false));
+      };
+      const loops = [...Array.from({ length: 8 }, loop), directLoop()];
+      await sleep(1000);
+      const killedAt = Date.now();
+      await cluster.apis[0]?.stop('SIGKILL');
+      await sleep(2000);
+      running = false;
+      await Promise.all(loops);
+      const failed = outcomes.filter((o) => !o.ok);
+      console.log(`API SIGKILL under load: ${outcomes.length} requests through nginx, ${failed.length} failed (in flight at the kill); ${direct.length} direct requests to another process, ${direct.filter((ok) => !ok).length} failed`);
+      expect(failed.length).toBeLessThanOrEqual(8);
+      expect(failed.every((o) => o.at - killedAt < 1000)).toBe(true);
+      expect(outcomes.filter((o) => o.at > killedAt + 1000).every((o) => o.ok)).toBe(true);
+      expect(direct.every(Boolean)).toBe(true);
+    } finally {
+      await cluster.stop();
+    }
+  });
+});

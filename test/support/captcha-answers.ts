@@ -1,0 +1,52 @@
+import { Redis } from 'ioredis';
+import { decodeEntry } from '../../shared/captcha/captcha-entry.js';
+import { keyspace } from '../../shared/redis/keys.js';
+
+/**
+ * Reads the answer of an issued captcha straight from Redis, through the
+ * project's own key names and entry format: how a test plays the human.
+ */
+export class CaptchaAnswers {
+  private readonly redis: Redis;
+  private readonly keys;
+
+  constructor(redisUrl: string, prefix: string) {
+    this.redis = new Redis(redisUrl);
+    this.redis.on('error', () => undefined); // fault tests stop Redis under it on purpose
+    this.keys = keyspace(prefix);
+  }
+
+  async answerOf(id: string): Promise<string> {
+    const stored = await this.redis.getBuffer(this.keys.captcha(id));
+    const entry = stored ? decodeEntry(stored) : undefined;
+    if (!entry) throw new Error(`no live captcha ${id}`);
+    return entry.answer;
+  }
+
+  async poolDepth(shards: number): Promise<number> {
+    const depths = await Promise.all(Array.from({ length: shards }, (_, shard) => this.redis.llen(this.keys.poolShard(shard))));
+    return depths.reduce((sum, depth) => sum + depth, 0);
+  }
+
+  async ttlOf(id: string): Promise<number> {
+    return this.redis.ttl(this.keys.captcha(id));
+  }
+
+  /** Every key of this prefix with its TTL in seconds (-1: none). */
+  async keysWithTtl(prefix: string): Promise<{ key: string; ttl: number }[]> {
+    const found: { key: string; ttl: number }[] = [];
+    for (const pattern of [`${prefix}:*`, `{${prefix}:*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        for (const key of keys) found.push({ key, ttl: await this.redis.ttl(key) });
+      } while (cursor !== '0');
+    }
+    return found;
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit();
+  }
+}

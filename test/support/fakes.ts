@@ -1,0 +1,132 @@
+import type { Clock } from '../../shared/clock.js';
+import type { DataEpoch, MarkResult, SiteRepository, UsedTokens } from '../../shared/sites/ports.js';
+import type { Account, Site } from '../../shared/sites/site.js';
+import type { IssuedCaptchas, PoolReader, PoolTake, PoolWriter, RefillRequester } from '../../shared/captcha/ports.js';
+
+/** A clock whose time moves only when told to, or when someone sleeps on it. */
+export class FakeClock implements Clock {
+  constructor(private time = 1_700_000_000_000) {}
+  now(): number {
+    return this.time;
+  }
+  sleep(ms: number): Promise<void> {
+    this.time += ms;
+    return Promise.resolve();
+  }
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+export class MemoryPool implements PoolReader, PoolWriter {
+  readonly shards = new Map<number, Buffer[]>();
+
+  private list(shard: number): Buffer[] {
+    let list = this.shards.get(shard);
+    if (!list) this.shards.set(shard, (list = []));
+    return list;
+  }
+  take(shard: number): Promise<PoolTake> {
+    const list = this.list(shard);
+    const entry = list.pop();
+    return Promise.resolve({ entry, remaining: list.length });
+  }
+  depth(shard: number): Promise<number> {
+    return Promise.resolve(this.list(shard).length);
+  }
+  depths(shards: number): Promise<number[]> {
+    return Promise.all(Array.from({ length: shards }, (_, shard) => this.depth(shard)));
+  }
+  push(shard: number, entries: readonly Buffer[]): Promise<void> {
+    this.list(shard).unshift(...[...entries].reverse());
+    return Promise.resolve();
+  }
+}
+
+/** Issued captchas in memory, expiring by the fake clock. */
+export class MemoryIssued implements IssuedCaptchas {
+  readonly entries = new Map<string, { entry: Buffer; expiresAt: number }>();
+  constructor(private readonly clock: Clock) {}
+
+  put(id: string, entry: Buffer, ttlSeconds: number): Promise<void> {
+    this.entries.set(id, { entry, expiresAt: this.clock.now() + ttlSeconds * 1000 });
+    return Promise.resolve();
+  }
+  read(id: string): Promise<Buffer | undefined> {
+    const stored = this.entries.get(id);
+    return Promise.resolve(stored && stored.expiresAt > this.clock.now() ? stored.entry : undefined);
+  }
+  async take(id: string): Promise<Buffer | undefined> {
+    const entry = await this.read(id);
+    this.entries.delete(id);
+    return entry;
+  }
+}
+
+export class RecordingRefills implements RefillRequester {
+  readonly requests: { shard: number; count: number }[] = [];
+  requestRefill(shard: number, count: number): Promise<void> {
+    this.requests.push({ shard, count });
+    return Promise.resolve();
+  }
+}
+
+/** Sites, accounts and key hashes in memory. */
+export class MemorySites implements SiteRepository {
+  readonly sites = new Map<string, Site>();
+  readonly accounts = new Map<string, Account>();
+  readonly keys = new Map<string, { accountId: string; keyId: string }>();
+
+  getSite(sitekey: string): Promise<Site | undefined> {
+    return Promise.resolve(this.sites.get(sitekey));
+  }
+  saveSite(site: Site): Promise<void> {
+    this.sites.set(site.sitekey, site);
+    return Promise.resolve();
+  }
+  listSites(): Promise<Site[]> {
+    return Promise.resolve([...this.sites.values()]);
+  }
+  getAccount(accountId: string): Promise<Account | undefined> {
+    return Promise.resolve(this.accounts.get(accountId));
+  }
+  saveAccount(account: Account): Promise<void> {
+    this.accounts.set(account.accountId, account);
+    return Promise.resolve();
+  }
+  accountForKey(keyHash: string): Promise<string | undefined> {
+    return Promise.resolve(this.keys.get(keyHash)?.accountId);
+  }
+  addKey(accountId: string, keyId: string, keyHash: string): Promise<void> {
+    this.keys.set(keyHash, { accountId, keyId });
+    return Promise.resolve();
+  }
+  revokeKey(accountId: string, keyId: string): Promise<boolean> {
+    for (const [hash, key] of this.keys) {
+      if (key.accountId === accountId && key.keyId === keyId) return Promise.resolve(this.keys.delete(hash));
+    }
+    return Promise.resolve(false);
+  }
+  listKeyIds(accountId: string): Promise<string[]> {
+    return Promise.resolve([...this.keys.values()].filter((key) => key.accountId === accountId).map((key) => key.keyId));
+  }
+}
+
+export class MemoryUsedTokens implements UsedTokens {
+  readonly used = new Map<string, string>();
+  markUsed(tokenId: string, _ttlSeconds: number, fingerprint: string | undefined): Promise<MarkResult> {
+    const existing = this.used.get(tokenId);
+    if (existing === undefined) {
+      this.used.set(tokenId, fingerprint ?? '-');
+      return Promise.resolve('first');
+    }
+    return Promise.resolve(fingerprint !== undefined && existing === fingerprint ? 'replay' : 'duplicate');
+  }
+}
+
+export class FixedEpoch implements DataEpoch {
+  constructor(public value = 'epoch-1') {}
+  current(): string {
+    return this.value;
+  }
+}

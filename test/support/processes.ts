@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { projectRoot } from '../../shared/process/project-root.js';
+import { freePort, waitFor } from './redis-server.js';
+
+const root = projectRoot();
+
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs a built service (dist/) as its own process, collecting its output for assertions. */
+export function spawnService(name: 'api' | 'worker', env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, [`dist/services/${name}/main.js`], {
+    cwd: root,
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'info',
+      WORKER_PORT: '0',
+      SHUTDOWN_DRAIN_MS: '0',
+      RATE_LIMIT_ISSUE_PER_MINUTE: '0',
+      RATE_LIMIT_SOLVE_PER_MINUTE: '0',
+      RATE_LIMIT_SITEVERIFY_PER_MINUTE: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    child,
+    output: () => output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    },
+  };
+}
+
+/** An API process on env.PORT (a free port when unset), resolved once /healthz answers. */
+export async function spawnApi(env: Record<string, string>): Promise<ServiceProcess & { url: string }> {
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const api = spawnService('api', { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  const url = `http://127.0.0.1:${port}`;
+  let exitedEarly: ((reason: Error) => void) | undefined;
+  const exited = new Promise<never>((_, reject) => (exitedEarly = reject));
+  exited.catch(() => undefined);
+  const onExit = (code: number | null) => exitedEarly?.(new Error(`api exited with ${code ?? 'a signal'}`));
+  api.child.once('exit', onExit);
+  await Promise.race([waitFor(async () => (await fetch(`${url}/healthz`)).ok, 15_000, `api on port ${port}`), exited])
+    .finally(() => api.child.off('exit', onExit))
+    .catch((error: unknown) => {
+    throw new Error(`${String(error)}\n${api.output()}`);
+  });
+  return { ...api, url };
+}

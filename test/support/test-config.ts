@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../../shared/config.js';
+
+/** A config for one test: its own key prefix, port 0, quiet logs, small pool. */
+export function testConfig(redisUrl: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    REDIS_URL: redisUrl,
+    KEY_PREFIX: `t${randomBytes(6).toString('hex')}`,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    POOL_SHARDS: '2',
+    POOL_TARGET_SIZE: '40',
+    POOL_LOW_WATERMARK: '16',
+    RENDER_BATCH_SIZE: '10',
+    WORKER_PORT: '0',
+    SHUTDOWN_DRAIN_MS: '0',
+    RATE_LIMIT_ISSUE_PER_MINUTE: '0',
+    RATE_LIMIT_SOLVE_PER_MINUTE: '0',
+    RATE_LIMIT_SITEVERIFY_PER_MINUTE: '0',
+    TOKEN_SECRET: 'test-secret-that-is-long-enough-0123456789',
+    ...env,
+  });
+}

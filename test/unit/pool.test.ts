@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { PoolPolicy } from '../../shared/captcha/pool-policy.js';
+import { PoolRefiller } from '../../shared/captcha/pool-refiller.js';
+import { MemoryPool } from '../support/fakes.js';
+
+describe('PoolPolicy', () => {
+  it('splits target and watermark evenly over shards, rounding up', () => {
+    const policy = new PoolPolicy(4, 1000, 401);
+    expect(policy.shardTarget).toBe(250);
+    expect(policy.shardLowWatermark).toBe(101);
+    expect(policy.needsRefill(100)).toBe(true);
+    expect(policy.needsRefill(101)).toBe(false);
+    expect(policy.deficit(240)).toBe(10);
+    expect(policy.deficit(300)).toBe(0);
+  });
+
+  it('visits every shard once from any start', () => {
+    const policy = new PoolPolicy(4, 100, 10);
+    expect(policy.shardOrder(2)).toEqual([2, 3, 0, 1]);
+    expect(policy.shardOrder(0)).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('PoolRefiller', () => {
+  const renderer = () => {
+    let rendered = 0;
+    const batches: number[] = [];
+    return {
+      batches,
+      render: (count: number) => {
+        batches.push(count);
+        return Promise.resolve(Array.from({ length: count }, () => Buffer.from(`entry-${rendered++}`)));
+      },
+    };
+  };
+
+  it('fills a shard to its target in batches', async () => {
+    const pool = new MemoryPool();
+    const { render, batches } = renderer();
+    const refiller = new PoolRefiller({ pool, policy: new PoolPolicy(2, 50, 10), render, batchSize: 10 });
+    await pool.push(0, [Buffer.from('old')]);
+    expect(await refiller.fillShard(0)).toBe(24);
+    expect(await pool.depth(0)).toBe(25);
+    expect(batches).toEqual([10, 10, 4]);
+    expect(await refiller.fillShard(0)).toBe(0);
+  });
+
+  it('stops at its limit and between batches when told to stop', async () => {
+    const pool = new MemoryPool();
+    const { render, batches } = renderer();
+    let stop = false;
+    const refiller = new PoolRefiller({
+      pool,
+      policy: new PoolPolicy(1, 100, 10),
+      render: async (count) => {
+        const entries = await render(count);
+        stop = true;
+        return entries;
+      },
+      batchSize: 10,
+      shouldStop: () => stop,
+    });
+    expect(await refiller.fillShard(0, 35)).toBe(10);
+    expect(batches).toEqual([10]);
+  });
+
+  it('reports only the shards below their low watermark', async () => {
+    const pool = new MemoryPool();
+    const refiller = new PoolRefiller({ pool, policy: new PoolPolicy(3, 30, 15), render: renderer().render, batchSize: 5 });
+    await pool.push(1, Array.from({ length: 8 }, () => Buffer.from('x')));
+    await pool.push(2, Array.from({ length: 3 }, () => Buffer.from('x')));
+    expect(await refiller.lowShards()).toEqual([
+      { shard: 0, deficit: 10 },
+      { shard: 2, deficit: 7 },
+    ]);
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_TOKEN_LENGTH, ResponseTokens, type TokenClaims } from '../../shared/token/response-token.js';
+
+const SECRET = 'a-secret-of-at-least-thirty-two-characters';
+const claims: TokenClaims = {
+  id: ResponseTokens.newId(),
+  sitekey: 'FCABCDEFGHIJKLMN',
+  accountId: 'acct_abcdefghijkl',
+  origin: 'https://shop.example',
+  solvedAt: 1_700_000_000_000,
+  expiresAt: 1_700_000_300_000,
+  epoch: 'a1b2c3d4e5f60718',
+};
+
+describe('response tokens', () => {
+  const tokens = new ResponseTokens(SECRET);
+
+  it('round-trip their claims', () => {
+    expect(tokens.verify(tokens.sign(claims))).toEqual(claims);
+  });
+
+  it('stay well under the length bound, even with a long origin', () => {
+    const long = tokens.sign({ ...claims, origin: `https://${'a'.repeat(240)}.example` });
+    expect(long.length).toBeLessThan(MAX_TOKEN_LENGTH);
+  });
+
+  it('reject tokens signed with another secret', () => {
+    const other = new ResponseTokens('another-secret-of-thirty-two-characters!');
+    expect(tokens.verify(other.sign(claims))).toBeUndefined();
+  });
+
+  it('reject any change to the claims or the signature', () => {
+    const token = tokens.sign(claims);
+    const [version, body, signature] = token.split('.') as [string, string, string];
+    const changed = Buffer.from(JSON.stringify([claims.id, 'FCOTHERSITEKEY00', claims.accountId, claims.origin, claims.solvedAt, claims.expiresAt, claims.epoch])).toString('base64url');
+    expect(tokens.verify(`${version}.${changed}.${signature}`)).toBeUndefined();
+    expect(tokens.verify(`${version}.${body}.${signature.slice(0, -2)}AA`)).toBeUndefined();
+    expect(tokens.verify(`v2.${body}.${signature}`)).toBeUndefined();
+    expect(tokens.verify(`${token}.more`)).toBeUndefined();
+  });
+
+  it('reject malformed and oversized input without throwing', () => {
+    for (const junk of ['', '.', 'v1..', 'v1.%%%.%%%', 'v1.e30.', 'x'.repeat(MAX_TOKEN_LENGTH + 1)]) {
+      expect(tokens.verify(junk)).toBeUndefined();
+    }
+  });
+
+  it('refuse a short secret', () => {
+    expect(() => new ResponseTokens('short')).toThrow(RangeError);
+  });
+
+  it('have random, unrelated ids', () => {
+    const ids = new Set(Array.from({ length: 500 }, () => ResponseTokens.newId()));
+    expect(ids.size).toBe(500);
+    for (const id of ids) expect(Buffer.from(id, 'base64url')).toHaveLength(16);
+  });
+});
