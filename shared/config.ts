@@ -113,7 +113,7 @@ const variables = {
   POOL_CHECK_INTERVAL_MS: {
     schema: integer(100, 3_600_000),
     default: '5000',
-    doc: 'How often a worker checks the pool depth on its own (covers a Redis restart with no traffic).',
+    doc: 'How often a worker tops every pool shard up to its target on its own (after quiet periods and Redis restarts).',
   },
   TOKEN_SECRET: {
     schema: z.union([z.literal(''), z.string().min(32, 'at least 32 characters')]),

@@ -116,7 +116,7 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
   worker.on('failed', (job, error) => logger.warn({ job: job?.id, err: error.message }, 'refill job failed'));
 
   const checkPool = async (): Promise<void> => {
-    for (const { shard, deficit } of await refiller.lowShards()) await requester.requestRefill(shard, deficit);
+    for (const { shard, deficit } of await refiller.shortShards()) await requester.requestRefill(shard, deficit);
   };
   const timer = setInterval(() => {
     checkPool().catch((error: unknown) => logger.warn({ err: String(error) }, 'pool check failed'));

@@ -31,12 +31,17 @@ export class PoolRefiller {
     return pushed;
   }
 
-  /** Shards below the low watermark, with how many each lacks. */
-  async lowShards(): Promise<{ shard: number; deficit: number }[]> {
+  /**
+   * Shards below their target, with how many each lacks. Requests only refill
+   * a shard once it falls below the low watermark, so a shard left between the
+   * two when traffic stops is topped up by this periodic check instead.
+   */
+  async shortShards(): Promise<{ shard: number; deficit: number }[]> {
     const { pool, policy } = this.options;
     const depths = await pool.depths(policy.shards);
-    return depths.flatMap((depth, shard) =>
-      policy.needsRefill(depth) ? [{ shard, deficit: policy.deficit(depth) }] : [],
-    );
+    return depths.flatMap((depth, shard) => {
+      const deficit = policy.deficit(depth);
+      return deficit > 0 ? [{ shard, deficit }] : [];
+    });
   }
 }

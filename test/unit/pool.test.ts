@@ -64,13 +64,14 @@ describe('PoolRefiller', () => {
     expect(batches).toEqual([10]);
   });
 
-  it('reports only the shards below their low watermark', async () => {
+  it('reports every shard below its target, however little it lacks', async () => {
     const pool = new MemoryPool();
     const refiller = new PoolRefiller({ pool, policy: new PoolPolicy(3, 30, 15), render: renderer().render, batchSize: 5 });
-    await pool.push(1, Array.from({ length: 8 }, () => Buffer.from('x')));
+    await pool.push(0, Array.from({ length: 10 }, () => Buffer.from('x')));
+    await pool.push(1, Array.from({ length: 9 }, () => Buffer.from('x')));
     await pool.push(2, Array.from({ length: 3 }, () => Buffer.from('x')));
-    expect(await refiller.lowShards()).toEqual([
-      { shard: 0, deficit: 10 },
+    expect(await refiller.shortShards()).toEqual([
+      { shard: 1, deficit: 1 },
       { shard: 2, deficit: 7 },
     ]);
   });
