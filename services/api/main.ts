@@ -12,7 +12,7 @@ import { CaptchaMetrics, createRegistry, registerPoolGauges } from '../../shared
 import { SiteLabels } from '../../shared/metrics/site-labels.js';
 import { isMainModule, runService } from '../../shared/process/run-service.js';
 import { BullRefillRequester, createRefillQueue } from '../../shared/queue/refill-queue.js';
-import { assertNoEviction, connectRedis, createRedisClient } from '../../shared/redis/client.js';
+import { assertNoEviction, assertSupportedRedis, connectRedis, createRedisClient } from '../../shared/redis/client.js';
 import { RedisEpoch } from '../../shared/redis/redis-epoch.js';
 import { keyspace } from '../../shared/redis/keys.js';
 import { RedisIssuedCaptchas } from '../../shared/redis/redis-issued-captchas.js';
@@ -43,6 +43,7 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
     logger.warn({ err: error.message }, 'redis connection error');
   });
   await connectRedis(redis);
+  await assertSupportedRedis(redis);
   await assertNoEviction(redis);
   const queue = createRefillQueue(config.redisUrl, keys);
   queue.on('error', (error: Error) => logger.warn({ err: error.message }, 'queue connection error'));

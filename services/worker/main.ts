@@ -20,7 +20,7 @@ import {
   REFILL_QUEUE,
   type RefillJobData,
 } from '../../shared/queue/refill-queue.js';
-import { assertNoEviction, connectRedis, createRedisClient } from '../../shared/redis/client.js';
+import { assertNoEviction, assertSupportedRedis, connectRedis, createRedisClient } from '../../shared/redis/client.js';
 import { keyspace } from '../../shared/redis/keys.js';
 import { RedisPool } from '../../shared/redis/redis-pool.js';
 import { DIFFICULTY_PROFILES } from '../../shared/render/captcha-svg.js';
@@ -53,6 +53,7 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
     logger.warn({ err: error.message }, 'redis connection error');
   });
   await connectRedis(redis);
+  await assertSupportedRedis(redis);
   await assertNoEviction(redis);
 
   const policy = new PoolPolicy(config.poolShards, config.poolTargetSize, config.poolLowWatermark);

@@ -1,9 +1,12 @@
 /**
  * A rendered captcha as it sits in the pool and under its issued id: the
- * answer, optional binding data (used by the token API) and the PNG, packed
+ * answer, the PNG and optional binding data (used by the token API), packed
  * into one binary string so issuing, showing and checking are one command each.
  *
- * Layout: version u8 | answer length u8 | answer | binding length u16 | binding | png
+ * Layout: version u8 | answer length u8 | answer | png length u32 | png | binding
+ *
+ * The binding is simply the rest of the string, so issuing a pooled entry
+ * (which has none) with a binding is an append that a Redis script can do.
  */
 export interface CaptchaEntry {
   readonly answer: string;
@@ -12,33 +15,38 @@ export interface CaptchaEntry {
   readonly binding: string;
 }
 
-const VERSION = 1;
+const VERSION = 2;
+export const MAX_BINDING_BYTES = 4096;
 
 export function encodeEntry(entry: CaptchaEntry): Buffer {
   const answer = Buffer.from(entry.answer, 'utf8');
-  const binding = Buffer.from(entry.binding, 'utf8');
   if (answer.length > 255) throw new RangeError('answer too long');
-  if (binding.length > 65_535) throw new RangeError('binding too long');
-  const header = Buffer.alloc(4 + answer.length);
+  const header = Buffer.alloc(6 + answer.length);
   header.writeUInt8(VERSION, 0);
   header.writeUInt8(answer.length, 1);
   answer.copy(header, 2);
-  header.writeUInt16BE(binding.length, 2 + answer.length);
-  return Buffer.concat([header, binding, entry.png]);
+  header.writeUInt32BE(entry.png.length, 2 + answer.length);
+  return Buffer.concat([header, entry.png, encodeBinding(entry.binding)]);
+}
+
+/** The bytes to append to a pooled entry to bind it. */
+export function encodeBinding(binding: string): Buffer {
+  const bytes = Buffer.from(binding, 'utf8');
+  if (bytes.length > MAX_BINDING_BYTES) throw new RangeError('binding too long');
+  return bytes;
 }
 
 /** Undefined for anything that is not a well-formed entry (never throws on stored data). */
 export function decodeEntry(data: Buffer): CaptchaEntry | undefined {
-  if (data.length < 4 || data.readUInt8(0) !== VERSION) return undefined;
+  if (data.length < 6 || data.readUInt8(0) !== VERSION) return undefined;
   const answerLength = data.readUInt8(1);
-  const bindingAt = 2 + answerLength + 2;
-  if (data.length < bindingAt) return undefined;
-  const bindingLength = data.readUInt16BE(2 + answerLength);
-  const pngAt = bindingAt + bindingLength;
+  const pngAt = 2 + answerLength + 4;
   if (data.length < pngAt) return undefined;
+  const bindingAt = pngAt + data.readUInt32BE(2 + answerLength);
+  if (data.length < bindingAt) return undefined;
   return {
     answer: data.subarray(2, 2 + answerLength).toString('utf8'),
-    binding: data.subarray(bindingAt, pngAt).toString('utf8'),
-    png: data.subarray(pngAt),
+    png: data.subarray(pngAt, bindingAt),
+    binding: data.subarray(bindingAt).toString('utf8'),
   };
 }

@@ -1,10 +1,18 @@
 import { randomBytes } from 'node:crypto';
 
+export const CAPTCHA_ID_LENGTH = 40;
 const ID_PATTERN = /^[0-9a-f]{40}$/;
 
-/** A fresh captcha id: 160 random bits from the CSPRNG as 40 lowercase hex characters. */
-export function newCaptchaId(): string {
-  return randomBytes(20).toString('hex');
+/**
+ * A fresh captcha id: 40 lowercase hex characters, all from the CSPRNG except
+ * an optional short hex `prefix` the store may choose (to place the captcha
+ * on a storage shard). With a 4-character prefix that still leaves 144
+ * random bits; nothing in an id depends on the answer.
+ */
+export function newCaptchaId(prefix = ''): string {
+  if (!/^[0-9a-f]{0,8}$/.test(prefix)) throw new RangeError('an id prefix is at most 8 hex characters');
+  const random = randomBytes(CAPTCHA_ID_LENGTH / 2).toString('hex');
+  return prefix + random.slice(prefix.length);
 }
 
 /** Normalises a client-supplied id; undefined when it cannot be one of ours. */

@@ -2,11 +2,10 @@ import { randomInt } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { poolExhausted } from '../errors.js';
 import { answerMatches } from './answer.js';
-import { decodeEntry, encodeEntry } from './captcha-entry.js';
-import { newCaptchaId } from './captcha-id.js';
+import { decodeEntry } from './captcha-entry.js';
 import type { PoolObserver } from '../metrics/captcha-metrics.js';
 import type { PoolPolicy } from './pool-policy.js';
-import type { IssuedCaptchas, PoolReader, RefillRequester } from './ports.js';
+import type { IssuedCaptchas, PoolIssue, PoolReader, RefillRequester } from './ports.js';
 
 export interface IssuedCaptcha {
   readonly id: string;
@@ -62,20 +61,15 @@ export class CaptchaStore {
    * the pool stays empty for the whole wait.
    */
   async issue(binding = ''): Promise<IssuedCaptcha> {
-    const { policy, clock, issued, ttlSeconds, poolWaitMs } = this.options;
+    const { policy, clock, poolWaitMs } = this.options;
     const deadline = clock.now() + poolWaitMs;
     let waited = false;
     for (;;) {
-      const pooled = await this.takeFromAnyShard();
-      const entry = pooled ? decodeEntry(pooled) : undefined;
-      if (pooled && entry) {
-        const id = newCaptchaId();
-        const issuedAt = clock.now();
-        // Pool entries carry no binding, so an unbound issue stores the pooled bytes as they are.
-        await issued.put(id, binding === '' ? pooled : encodeEntry({ ...entry, binding }), ttlSeconds);
-        return { id, issuedAt, png: entry.png };
-      }
-      if (pooled) continue; // a malformed entry is dropped; try the next
+      const issuedAt = clock.now();
+      const issued = await this.issueFromAnyShard(binding);
+      const entry = issued ? decodeEntry(issued.entry) : undefined;
+      if (issued && entry) return { id: issued.id, issuedAt, png: entry.png };
+      if (issued) continue; // a malformed entry cannot be checked and expires unseen; try the next
       for (const shard of policy.shardOrder(0)) this.requestRefill(shard, policy.shardTarget, true);
       if (!waited) this.options.observer?.waited();
       waited = true;
@@ -102,12 +96,12 @@ export class CaptchaStore {
     return { outcome: answerMatches(entry.answer, typed) ? 'match' : 'mismatch', binding: entry.binding };
   }
 
-  private async takeFromAnyShard(): Promise<Buffer | undefined> {
-    const { policy, pool } = this.options;
+  private async issueFromAnyShard(binding: string): Promise<PoolIssue['issued']> {
+    const { policy, pool, ttlSeconds } = this.options;
     for (const shard of policy.shardOrder(randomInt(policy.shards))) {
-      const { entry, remaining } = await pool.take(shard);
+      const { issued, remaining } = await pool.issueFrom(shard, binding, ttlSeconds);
       if (policy.needsRefill(remaining)) this.requestRefill(shard, policy.deficit(remaining), false);
-      if (entry) return entry;
+      if (issued) return issued;
     }
     return undefined;
   }

@@ -3,16 +3,21 @@
  * and BullMQ adapters implement these; unit tests use in-memory fakes.
  */
 
-export interface PoolTake {
-  /** Encoded entry, or undefined when the shard was empty. */
-  readonly entry: Buffer | undefined;
-  /** Entries left in the shard after the take. */
+export interface PoolIssue {
+  /** The new id and the entry as it was pooled (without the binding); undefined when the shard was empty. */
+  readonly issued: { readonly id: string; readonly entry: Buffer } | undefined;
+  /** Entries left in the shard afterwards. */
   readonly remaining: number;
 }
 
 /** The prerendered pool, as the API sees it. */
 export interface PoolReader {
-  take(shard: number): Promise<PoolTake>;
+  /**
+   * Moves the oldest entry of a shard to a newly issued captcha under a fresh
+   * random id, with `binding` attached and the given time to live, in one
+   * atomic step: an entry is never lost between the pool and its id.
+   */
+  issueFrom(shard: number, binding: string, ttlSeconds: number): Promise<PoolIssue>;
 }
 
 /** The prerendered pool, as the render workers see it. */
@@ -24,7 +29,6 @@ export interface PoolWriter {
 
 /** Issued captchas, keyed by id, each with its own time to live. */
 export interface IssuedCaptchas {
-  put(id: string, entry: Buffer, ttlSeconds: number): Promise<void>;
   read(id: string): Promise<Buffer | undefined>;
   /** Reads and deletes in one atomic step: whoever takes an entry is the only one who sees it. */
   take(id: string): Promise<Buffer | undefined>;

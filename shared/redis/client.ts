@@ -3,12 +3,12 @@ import { Redis, type RedisOptions } from 'ioredis';
 
 /** Lua scripts this project registers on every connection, by command name and file. */
 const SCRIPTS = {
-  takeFromPool: { file: 'take-from-pool-1.lua', numberOfKeys: 1 },
+  issueFromPool: { file: 'issue-from-pool-2.lua', numberOfKeys: 2 },
   markTokenUsed: { file: 'mark-token-used-1.lua', numberOfKeys: 1 },
 } as const;
 
 export interface ProjectCommands {
-  takeFromPoolBuffer(shardKey: string): Promise<[Buffer | null, number]>;
+  issueFromPoolBuffer(shardKey: string, captchaKey: string, ttlSeconds: number, binding: Buffer): Promise<[Buffer | null, number]>;
   markTokenUsed(markerKey: string, fingerprint: string, ttlSeconds: number): Promise<0 | 1 | 2>;
 }
 
@@ -43,6 +43,22 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     client.defineCommand(name, { numberOfKeys: script.numberOfKeys, lua });
   }
   return client as RedisClient;
+}
+
+export const MIN_REDIS_MAJOR = 7;
+
+/** Whether a Redis version string is new enough: Redis 7 brought script flags, which the issuing script relies on. */
+export function isSupportedRedisVersion(version: string): boolean {
+  const major = Number(/^(\d+)\./.exec(version)?.[1]);
+  return Number.isInteger(major) && major >= MIN_REDIS_MAJOR;
+}
+
+/** Refuses a Redis too old for our scripts, with a clear message at start-up rather than errors on every issue. */
+export async function assertSupportedRedis(client: Redis): Promise<void> {
+  const version = /redis_version:(\S+)/.exec(await client.info('server'))?.[1] ?? 'unknown';
+  if (!isSupportedRedisVersion(version)) {
+    throw new Error(`Redis ${version} is too old; this service needs Redis ${MIN_REDIS_MAJOR} or newer.`);
+  }
 }
 
 /**

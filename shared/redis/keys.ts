@@ -1,7 +1,22 @@
+import { createHash } from 'node:crypto';
+
+/** Characters of a captcha id that form its key's hash tag. */
+export const CAPTCHA_TAG_LENGTH = 4;
+
 /**
- * Every Redis key name the product uses. Per-captcha keys carry their id as a
- * hash tag and each pool shard has its own tag, so on a Redis Cluster the load
- * spreads over slots while every multi-key script stays within one slot.
+ * A pool shard's hash tag: a few hex characters. The API issues a captcha from
+ * shard s under an id that starts with this tag, so the shard and the issued
+ * captcha share a Redis Cluster slot and one script can move the entry across.
+ */
+export function poolShardTag(shard: number): string {
+  return createHash('sha256').update(`pool-shard:${shard}`).digest('hex').slice(0, CAPTCHA_TAG_LENGTH);
+}
+
+/**
+ * Every Redis key name the product uses. Each pool shard has its own hash tag,
+ * and a captcha key is tagged with the start of its id (the tag of the shard
+ * it came from), so on a Redis Cluster the load spreads over as many slots as
+ * there are shards while every multi-key script stays within one slot.
  */
 export interface Keyspace {
   readonly prefix: string;
@@ -30,8 +45,8 @@ export interface Keyspace {
 export function keyspace(prefix: string): Keyspace {
   return {
     prefix,
-    poolShard: (shard) => `${prefix}:pool:{${prefix}:pool:${shard}}`,
-    captcha: (id) => `${prefix}:captcha:{${id}}`,
+    poolShard: (shard) => `${prefix}:pool:{${poolShardTag(shard)}}`,
+    captcha: (id) => `${prefix}:captcha:{${id.slice(0, CAPTCHA_TAG_LENGTH)}}${id.slice(CAPTCHA_TAG_LENGTH)}`,
     site: (sitekey) => `${prefix}:site:{${sitekey}}`,
     sites: `${prefix}:sites`,
     account: (accountId) => `${prefix}:account:{${accountId}}`,

@@ -3,16 +3,12 @@ import { rethrowAsUnavailable } from '../errors.js';
 import type { RedisClient } from './client.js';
 import type { Keyspace } from './keys.js';
 
-/** Issued captchas as one string key each, expiring with the captcha. */
+/** Issued captchas as one string key each, expiring with the captcha (written by RedisPool.issueFrom). */
 export class RedisIssuedCaptchas implements IssuedCaptchas {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keyspace,
   ) {}
-
-  async put(id: string, entry: Buffer, ttlSeconds: number): Promise<void> {
-    await this.redis.set(this.keys.captcha(id), entry, 'EX', ttlSeconds).catch(rethrowAsUnavailable);
-  }
 
   async read(id: string): Promise<Buffer | undefined> {
     return (await this.redis.getBuffer(this.keys.captcha(id)).catch(rethrowAsUnavailable)) ?? undefined;

@@ -1,7 +1,9 @@
 import type { Clock } from '../../shared/clock.js';
 import type { DataEpoch, MarkResult, SiteRepository, UsedTokens } from '../../shared/sites/ports.js';
 import type { Account, Site } from '../../shared/sites/site.js';
-import type { IssuedCaptchas, PoolReader, PoolTake, PoolWriter, RefillRequester } from '../../shared/captcha/ports.js';
+import { encodeBinding } from '../../shared/captcha/captcha-entry.js';
+import { newCaptchaId } from '../../shared/captcha/captcha-id.js';
+import type { IssuedCaptchas, PoolIssue, PoolReader, PoolWriter, RefillRequester } from '../../shared/captcha/ports.js';
 
 /** A clock whose time moves only when told to, or when someone sleeps on it. */
 export class FakeClock implements Clock {
@@ -18,18 +20,25 @@ export class FakeClock implements Clock {
   }
 }
 
+/** Pool shards in memory; issuing needs the MemoryIssued that issued captchas go to. */
 export class MemoryPool implements PoolReader, PoolWriter {
   readonly shards = new Map<number, Buffer[]>();
+
+  constructor(private readonly issued?: MemoryIssued) {}
 
   private list(shard: number): Buffer[] {
     let list = this.shards.get(shard);
     if (!list) this.shards.set(shard, (list = []));
     return list;
   }
-  take(shard: number): Promise<PoolTake> {
+  issueFrom(shard: number, binding: string, ttlSeconds: number): Promise<PoolIssue> {
+    if (!this.issued) throw new Error('this MemoryPool was made without a MemoryIssued');
     const list = this.list(shard);
     const entry = list.pop();
-    return Promise.resolve({ entry, remaining: list.length });
+    if (!entry) return Promise.resolve({ issued: undefined, remaining: list.length });
+    const id = newCaptchaId();
+    this.issued.put(id, Buffer.concat([entry, encodeBinding(binding)]), ttlSeconds);
+    return Promise.resolve({ issued: { id, entry }, remaining: list.length });
   }
   depth(shard: number): Promise<number> {
     return Promise.resolve(this.list(shard).length);
@@ -48,9 +57,8 @@ export class MemoryIssued implements IssuedCaptchas {
   readonly entries = new Map<string, { entry: Buffer; expiresAt: number }>();
   constructor(private readonly clock: Clock) {}
 
-  put(id: string, entry: Buffer, ttlSeconds: number): Promise<void> {
+  put(id: string, entry: Buffer, ttlSeconds: number): void {
     this.entries.set(id, { entry, expiresAt: this.clock.now() + ttlSeconds * 1000 });
-    return Promise.resolve();
   }
   read(id: string): Promise<Buffer | undefined> {
     const stored = this.entries.get(id);

@@ -20,9 +20,17 @@ describe('answer comparison', () => {
 
 describe('captcha ids', () => {
   it('are 40 lowercase hex characters and never repeat', () => {
-    const ids = new Set(Array.from({ length: 1000 }, newCaptchaId));
+    const ids = new Set(Array.from({ length: 1000 }, () => newCaptchaId()));
     expect(ids.size).toBe(1000);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it('can start with a chosen short hex prefix and stay random after it', () => {
+    const ids = Array.from({ length: 1000 }, () => newCaptchaId('3fa0'));
+    for (const id of ids) expect(id).toMatch(/^3fa0[0-9a-f]{36}$/);
+    expect(new Set(ids).size).toBe(1000);
+    expect(() => newCaptchaId('xyz')).toThrow(RangeError);
+    expect(() => newCaptchaId('0'.repeat(9))).toThrow(RangeError);
   });
 
   it('parses only what can be an id, normalising case and white space', () => {

@@ -17,8 +17,8 @@ describe('CaptchaStore', () => {
 
   beforeEach(() => {
     clock = new FakeClock();
-    pool = new MemoryPool();
     issued = new MemoryIssued(clock);
+    pool = new MemoryPool(issued);
     refills = new RecordingRefills();
     store = new CaptchaStore({
       pool,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { keyspace } from '../../shared/redis/keys.js';
+import { newCaptchaId } from '../../shared/captcha/captcha-id.js';
+import { keyspace, poolShardTag } from '../../shared/redis/keys.js';
 
 const hashTag = (key: string): string | undefined => /\{([^}]+)\}/.exec(key)?.[1];
 
@@ -11,14 +12,17 @@ describe('keyspace', () => {
     expect(keys.poolShard(0)).toMatch(/^captcha:/);
   });
 
-  it('tags each captcha key with its own id, so captchas spread over a cluster', () => {
-    const id = 'ab'.repeat(20);
-    expect(hashTag(keys.captcha(id))).toBe(id);
+  it('tags a captcha key with the start of its id, and a pool shard with the same tag as the ids it issues', () => {
+    for (const shard of [0, 1, 2, 3, 17]) {
+      const id = newCaptchaId(poolShardTag(shard));
+      expect(hashTag(keys.captcha(id))).toBe(hashTag(keys.poolShard(shard)));
+      expect(keys.captcha(id)).toContain(id.slice(4));
+    }
   });
 
-  it('gives each pool shard its own hash tag', () => {
-    const tags = new Set([0, 1, 2, 3].map((shard) => hashTag(keys.poolShard(shard))));
-    expect(tags.size).toBe(4);
+  it('gives each of the usual shard counts distinct hash tags', () => {
+    const tags = new Set(Array.from({ length: 16 }, (_, shard) => hashTag(keys.poolShard(shard))));
+    expect(tags.size).toBe(16);
   });
 
   it('keeps the queue prefix in one hash tag, as BullMQ needs on a cluster', () => {
