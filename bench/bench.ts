@@ -7,7 +7,7 @@
  * Writes a markdown table to stdout and JSON to bench/results/.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Redis } from 'ioredis';
 import { decodeEntry, encodeEntry } from '../shared/captcha/captcha-entry.js';
@@ -64,7 +64,9 @@ for (let batch = 0; batch < pooledCopies; batch += 1000) {
 }
 const bytesPerPooled = ((await usedMemory()) - memoryBeforePool) / pooledCopies;
 
-const api = await spawnApi(env);
+// BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of the API process there (open it in Chrome DevTools).
+const profileDir = process.env.BENCH_PROFILE_DIR;
+const api = await spawnApi(env, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
 const base = api.url;
 const config = loadConfig({ REDIS_URL: redisServer.url, KEY_PREFIX: prefix });
 const site = await withAdmin(config, (admin) => admin.createSite({ name: 'bench', origins: [ORIGIN] }));
@@ -151,22 +153,36 @@ const scenarios: { scenario: () => Promise<Scenario> }[] = [
 
 // The ceiling is measured again right before each scenario, and each ratio uses
 // that neighbouring run: on a shared machine the speed drifts between minutes.
+const CLOCK_TICKS_PER_SECOND = 100;
+/** CPU seconds (user + system) the API process has used so far, from /proc. */
+function apiCpuSeconds(): number {
+  const fields = readFileSync(`/proc/${String(api.child.pid)}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+/** Runs a load of `seconds` and adds the API process's CPU time per request, in microseconds. */
+async function apiCpu(run: () => Promise<Measured>): Promise<Measured & { cpuUs: number }> {
+  const before = apiCpuSeconds();
+  const result = await run();
+  return { ...result, cpuUs: ((apiCpuSeconds() - before) * 1e6) / (result.rps * seconds) };
+}
+
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
 const [ceilingEntry, ...pathEntries] = scenarios;
 if (!ceilingEntry) throw new Error('no ceiling scenario');
 const ceilingScenario = await ceilingEntry.scenario();
-const rows: { name: string; max: Measured; fixed: Measured; ceiling: number }[] = [];
-const ceilingRuns: Measured[] = [];
+const rows: { name: string; max: Measured; fixed: Measured; ceiling: number; cpuUs: number }[] = [];
+const ceilingRuns: (Measured & { cpuUs: number })[] = [];
 await measure(base, ceilingScenario, { duration: 1, connections }); // warm-up
 for (const { scenario: prepare } of pathEntries) {
   const scenario = await prepare();
   if (only && !only.some((part) => scenario.name.includes(part))) continue;
   await measure(base, scenario, { duration: 1, connections, distinctRequests: 25_000 }); // warm-up
-  const ceiling = await measure(base, ceilingScenario, { duration: seconds, connections });
+  const ceiling = await apiCpu(() => measure(base, ceilingScenario, { duration: seconds, connections }));
   ceilingRuns.push(ceiling);
-  const max = await measure(base, await prepare(), { duration: seconds, connections, distinctRequests: perScenario });
+  const loaded = await prepare();
+  const max = await apiCpu(() => measure(base, loaded, { duration: seconds, connections, distinctRequests: perScenario }));
   const fixed = await measure(base, await prepare(), { duration: seconds, connections: 20, overallRate: FIXED_RATE });
-  rows.push({ name: scenario.name, max, fixed, ceiling: ceiling.rps });
+  rows.push({ name: scenario.name, max, fixed, ceiling: ceiling.rps, cpuUs: max.cpuUs });
   process.stderr.write(`${scenario.name}: ${max.rps.toFixed(0)} req/s, ceiling just before: ${ceiling.rps.toFixed(0)} req/s\n`);
 }
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
@@ -175,7 +191,8 @@ const ceilingRow = {
   max: { rps: median(ceilingRuns.map((r) => r.rps)), p50: median(ceilingRuns.map((r) => r.p50)), p99: median(ceilingRuns.map((r) => r.p99)), errors: ceilingRuns.reduce((sum, r) => sum + r.errors, 0) },
   fixed: await measure(base, ceilingScenario, { duration: seconds, connections: 20, overallRate: FIXED_RATE }),
 };
-rows.unshift({ ...ceilingRow, ceiling: ceilingRow.max.rps });
+const ceilingCpuUs = median(ceilingRuns.map((r) => r.cpuUs));
+rows.unshift({ ...ceilingRow, ceiling: ceilingRow.max.rps, cpuUs: ceilingCpuUs });
 
 // ---- memory per live captcha: issue through the API and watch used_memory
 const liveCount = 20_000;
@@ -194,11 +211,11 @@ const fmt = (n: number, digits = 0): string => n.toFixed(digits);
 const lines = [
   `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}; ${seconds} s per scenario, ${connections} connections, one API process; load from ${loadGeneratorName()}.`,
   '',
-  `| scenario | req/s | p50 (ms) | p99 (ms) | × ceiling | p50 @ ${FIXED_RATE}/s | p99 @ ${FIXED_RATE}/s | errors |`,
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  `| scenario | req/s | p50 (ms) | p99 (ms) | × ceiling | API CPU µs/req | × ceiling by CPU | p50 @ ${FIXED_RATE}/s | p99 @ ${FIXED_RATE}/s | errors |`,
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...rows.map(
     (r) =>
-      `| ${r.name} | ${fmt(r.max.rps)} | ${fmt(r.max.p50, 1)} | ${fmt(r.max.p99, 1)} | ${fmt(r.max.rps / r.ceiling, 2)} | ${fmt(r.fixed.p50, 1)} | ${fmt(r.fixed.p99, 1)} | ${r.max.errors + r.fixed.errors} |`,
+      `| ${r.name} | ${fmt(r.max.rps)} | ${fmt(r.max.p50, 1)} | ${fmt(r.max.p99, 1)} | ${fmt(r.max.rps / r.ceiling, 2)} | ${fmt(r.cpuUs)} | ${fmt(ceilingCpuUs / r.cpuUs, 2)} | ${fmt(r.fixed.p50, 1)} | ${fmt(r.fixed.p99, 1)} | ${r.max.errors + r.fixed.errors} |`,
   ),
   '',
   '| renderer (240×80 PNG) | images/s per core | bytes per image |',

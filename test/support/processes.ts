@@ -12,8 +12,8 @@ export interface ServiceProcess {
 }
 
 /** Runs a built service (dist/) as its own process, collecting its output for assertions. */
-export function spawnService(name: 'api' | 'worker', env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, [`dist/services/${name}/main.js`], {
+export function spawnService(name: 'api' | 'worker', env: Record<string, string>, nodeArgs: readonly string[] = []): ServiceProcess {
+  const child = spawn(process.execPath, [...nodeArgs, `dist/services/${name}/main.js`], {
     cwd: root,
     env: {
       ...process.env,
@@ -43,9 +43,9 @@ export function spawnService(name: 'api' | 'worker', env: Record<string, string>
 }
 
 /** An API process on env.PORT (a free port when unset), resolved once /healthz answers. */
-export async function spawnApi(env: Record<string, string>): Promise<ServiceProcess & { url: string }> {
+export async function spawnApi(env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<ServiceProcess & { url: string }> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const api = spawnService('api', { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  const api = spawnService('api', { ...env, PORT: String(port), HOST: '127.0.0.1' }, nodeArgs);
   const url = `http://127.0.0.1:${port}`;
   let exitedEarly: ((reason: Error) => void) | undefined;
   const exited = new Promise<never>((_, reject) => (exitedEarly = reject));
