@@ -3,13 +3,21 @@ import { createHash } from 'node:crypto';
 /** Characters of a captcha id that form its key's hash tag. */
 export const CAPTCHA_TAG_LENGTH = 4;
 
+const shardTags = new Map<number, string>();
+
 /**
  * A pool shard's hash tag: a few hex characters. The API issues a captcha from
  * shard s under an id that starts with this tag, so the shard and the issued
  * captcha share a Redis Cluster slot and one script can move the entry across.
  */
 export function poolShardTag(shard: number): string {
-  return createHash('sha256').update(`pool-shard:${shard}`).digest('hex').slice(0, CAPTCHA_TAG_LENGTH);
+  // Every issue names its shard's key and id: hash each shard once, not per request.
+  let tag = shardTags.get(shard);
+  if (tag === undefined) {
+    tag = createHash('sha256').update(`pool-shard:${shard}`).digest('hex').slice(0, CAPTCHA_TAG_LENGTH);
+    shardTags.set(shard, tag);
+  }
+  return tag;
 }
 
 /**
