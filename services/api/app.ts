@@ -1,12 +1,12 @@
 import { Router } from '@koa/router';
-import Koa, { type Middleware } from 'koa';
-import { koaBody } from 'koa-body';
+import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { CaptchaStore } from '../../shared/captcha/captcha-store.js';
 import type { Config } from '../../shared/config.js';
 import type { CaptchaMetrics } from '../../shared/metrics/captcha-metrics.js';
 import type { Registry } from 'prom-client';
-import { AppError, badRequest, toAppError } from '../../shared/errors.js';
+import { AppError } from '../../shared/errors.js';
+import { fieldsOnlyBodyParser } from './body-parser.js';
 import type { Siteverify } from '../../shared/token/siteverify.js';
 import type { WidgetChallenges } from '../../shared/token/widget-challenges.js';
 import { observeRequests } from './observe-requests.js';
@@ -35,40 +35,13 @@ export interface ApiDependencies {
   readonly isDraining: () => boolean;
 }
 
-/**
- * Runs a body parser on its own, so that anything it throws — malformed JSON,
- * a broken multipart stream — becomes a 4xx, while errors of the handlers
- * after it stay what they are.
- */
-function bodyParser(parse: Middleware): Middleware {
-  return async (ctx, next) => {
-    try {
-      await parse(ctx, () => Promise.resolve());
-    } catch (error) {
-      const mapped = toAppError(error);
-      throw mapped.status < 500 ? mapped : badRequest('The request body could not be parsed.');
-    }
-    await next();
-  };
-}
-
 /** The Koa application: middleware order matters, error handling wraps everything below it. */
 export function createApiApp(deps: ApiDependencies): Koa {
   const { config, logger, metrics } = deps;
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.proxyHops });
   app.silent = true; // errors are logged by errorHandler, without request data
 
-  const parseBody = bodyParser(
-    koaBody({
-      json: true,
-      urlencoded: true,
-      multipart: true,
-      text: false,
-      jsonLimit: config.bodyLimitBytes,
-      formLimit: config.bodyLimitBytes,
-      formidable: { maxFileSize: config.bodyLimitBytes, maxTotalFileSize: config.bodyLimitBytes, maxFields: 50 },
-    }),
-  );
+  const parseBody = fieldsOnlyBodyParser(config.bodyLimitBytes);
 
   const limit = rateLimitGate(deps.rateLimiter, config, metrics);
   const router = new Router();
@@ -77,7 +50,7 @@ export function createApiApp(deps: ApiDependencies): Koa {
   router.use(siteverifyRoutes({ siteverify: deps.siteverify, metrics, parseBody, limit }).routes());
   router.use(widgetRoutes({ challenges: deps.challenges, metrics, parseBody, limit, widgetScript: deps.widgetScript }).routes());
   if (config.demoSitekey !== '' && config.demoApiKey !== '') {
-    router.use(demoRoutes({ sitekey: config.demoSitekey, apiKey: config.demoApiKey, parseBody }).routes());
+    router.use(demoRoutes({ sitekey: config.demoSitekey, apiKey: config.demoApiKey, parseBody, limit }).routes());
   }
 
   const methodNotAllowed = (): AppError =>

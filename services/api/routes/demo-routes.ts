@@ -2,11 +2,13 @@ import { Router, type RouterContext } from '@koa/router';
 import type { Middleware } from 'koa';
 import { socketHost } from '../../../shared/http/base-url.js';
 import { DEMO_CONTENT_SECURITY_POLICY } from '../security-headers.js';
+import type { RateLimitGate } from '../rate-limit.js';
 
 export interface DemoRoutesOptions {
   readonly sitekey: string;
   readonly apiKey: string;
   readonly parseBody: Middleware;
+  readonly limit: RateLimitGate;
 }
 
 const escape = (text: string): string =>
@@ -24,7 +26,7 @@ button[type=submit]{font:inherit;margin-top:1rem;padding:.4rem 1rem}</style></he
  * /demo: a sign-up form protected by the widget, and the backend a real site
  * would write, which calls siteverify with its API key and shows the outcome.
  */
-export function demoRoutes({ sitekey, apiKey, parseBody }: DemoRoutesOptions): Router {
+export function demoRoutes({ sitekey, apiKey, parseBody, limit }: DemoRoutesOptions): Router {
   const router = new Router();
 
   router.get('/demo', (ctx) => {
@@ -44,7 +46,7 @@ export function demoRoutes({ sitekey, apiKey, parseBody }: DemoRoutesOptions): R
     );
   });
 
-  router.post('/demo/submit', parseBody, async (ctx) => {
+  router.post('/demo/submit', limit('solve'), parseBody, async (ctx) => {
     const form = (ctx.request.body ?? {}) as Record<string, unknown>;
     const response = typeof form['frc-captcha-response'] === 'string' ? form['frc-captcha-response'] : '';
     const reply = await fetch(`${ownUrl(ctx)}/api/v2/captcha/siteverify`, {

@@ -49,18 +49,24 @@ export function widgetRoutes({ challenges, metrics, parseBody, limit, widgetScri
     allowMethods: ['POST'],
     maxAge: 600,
   });
-  const authorized = (ctx: RouterContext): { site: Site; origin: string } => {
+  /** Refuses unknown sites and foreign origins before any body is read. */
+  const authorize: Middleware = async (ctx, next) => {
     const site = ctx.state.site as Site | undefined;
     if (!site) throw unknownSitekey();
     const origin = ctx.get('Origin');
     if (!site.origins.includes(origin)) throw originNotAllowed();
-    return { site, origin };
+    ctx.state.origin = origin;
+    await next();
   };
+  const authorized = (ctx: RouterContext): { site: Site; origin: string } => ({
+    site: ctx.state.site as Site,
+    origin: ctx.state.origin as string,
+  });
 
   const base = '/api/v2/widget/:sitekey';
   router.options([`${base}/challenge`, `${base}/solve`], loadSite, allowSiteOrigins);
 
-  router.post(`${base}/challenge`, loadSite, allowSiteOrigins, limit('issue'), async (ctx) => {
+  router.post(`${base}/challenge`, loadSite, allowSiteOrigins, limit('issue'), authorize, async (ctx) => {
     const { site, origin } = authorized(ctx);
     const challenge = await challenges.challenge(site, origin);
     metrics.issued('widget', site.sitekey);
@@ -72,7 +78,7 @@ export function widgetRoutes({ challenges, metrics, parseBody, limit, widgetScri
     };
   });
 
-  router.post(`${base}/solve`, loadSite, allowSiteOrigins, limit('solve'), parseBody, async (ctx) => {
+  router.post(`${base}/solve`, loadSite, allowSiteOrigins, limit('solve'), authorize, parseBody, async (ctx) => {
     const { site, origin } = authorized(ctx);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const outcome = await challenges.solve(site, origin, body.challenge, body.answer);

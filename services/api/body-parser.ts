@@ -1,0 +1,92 @@
+import busboy from 'busboy';
+import type { Middleware, ParameterizedContext } from 'koa';
+import { koaBody } from 'koa-body';
+import { AppError, badRequest, toAppError } from '../../shared/errors.js';
+
+const MAX_FIELDS = 50;
+
+export const filesNotAccepted = (): AppError =>
+  new AppError(400, 'files_not_accepted', 'File uploads are not accepted; send form fields only.');
+
+const payloadTooLarge = (): AppError => new AppError(413, 'payload_too_large', 'Request body too large.');
+
+/**
+ * Parses JSON, urlencoded and multipart bodies into `ctx.request.body`, fields
+ * only. Multipart goes through busboy in memory: a file part fails the request
+ * with a 400 and nothing is ever written to disk (formidable, koa-body's own
+ * multipart parser, streams every file part into the temp directory first).
+ * Anything the parsers throw becomes a 4xx; errors of later handlers stay theirs.
+ */
+export function fieldsOnlyBodyParser(limitBytes: number): Middleware {
+  const parseJsonOrForm = koaBody({
+    json: true,
+    urlencoded: true,
+    multipart: false,
+    text: false,
+    jsonLimit: limitBytes,
+    formLimit: limitBytes,
+  });
+  return async (ctx, next) => {
+    try {
+      if (ctx.is('multipart')) ctx.request.body = await multipartFields(ctx, limitBytes);
+      else await parseJsonOrForm(ctx, () => Promise.resolve());
+    } catch (error) {
+      const mapped = toAppError(error);
+      if (mapped.status >= 500) throw badRequest('The request body could not be parsed.');
+      // The rest of the body may still be arriving: do not wait for it on this connection.
+      ctx.set('Connection', 'close');
+      throw mapped;
+    }
+    await next();
+  };
+}
+
+function multipartFields(ctx: ParameterizedContext, limitBytes: number): Promise<Record<string, string>> {
+  const declared = Number(ctx.get('Content-Length'));
+  if (Number.isFinite(declared) && declared > limitBytes) return Promise.reject(payloadTooLarge());
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: ctx.req.headers,
+        limits: { files: 0, fields: MAX_FIELDS, parts: MAX_FIELDS, fieldSize: limitBytes },
+      });
+    } catch {
+      reject(badRequest('The multipart body is malformed.'));
+      return;
+    }
+    const fields: Record<string, string> = Object.create(null) as Record<string, string>;
+    let received = 0;
+    let settled = false;
+    const fail = (error: AppError): void => {
+      if (settled) return;
+      settled = true;
+      ctx.req.unpipe(parser);
+      ctx.req.resume(); // discard the rest, in memory, without buffering it
+      reject(error);
+    };
+    ctx.req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limitBytes) fail(payloadTooLarge());
+    });
+    parser.on('field', (name, value, info) => {
+      if (info.valueTruncated || info.nameTruncated) fail(payloadTooLarge());
+      else fields[name] = value;
+    });
+    parser.on('file', (_name, stream) => {
+      stream.resume();
+      fail(filesNotAccepted());
+    });
+    parser.on('filesLimit', () => fail(filesNotAccepted()));
+    parser.on('fieldsLimit', () => fail(badRequest(`At most ${MAX_FIELDS} fields are accepted.`)));
+    parser.on('partsLimit', () => fail(badRequest(`At most ${MAX_FIELDS} parts are accepted.`)));
+    parser.on('error', () => fail(badRequest('The multipart body is malformed.')));
+    parser.on('close', () => {
+      if (settled) return;
+      settled = true;
+      resolve({ ...fields });
+    });
+    ctx.req.on('error', () => fail(badRequest('The request body was cut off.')));
+    ctx.req.pipe(parser);
+  });
+}
