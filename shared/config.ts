@@ -145,6 +145,21 @@ const variables = {
     default: '65000',
     doc: 'Idle keep-alive timeout of API connections; keep it above the load balancer\'s (60 s for nginx and most cloud LBs), or it may reuse a connection the API is closing.',
   },
+  HTTP_MAX_CONNECTIONS: {
+    schema: integer(16, 1_000_000),
+    default: '10000',
+    doc: 'Open connections one API process accepts; more are closed at once, so a flood of idle sockets cannot exhaust its memory or file descriptors.',
+  },
+  HTTP_HEADERS_TIMEOUT_MS: {
+    schema: integer(500, 120_000),
+    default: '10000',
+    doc: 'Time a client has to send a request\'s headers; slower connections are closed (slowloris).',
+  },
+  HTTP_REQUEST_TIMEOUT_MS: {
+    schema: integer(1000, 300_000),
+    default: '15000',
+    doc: 'Time a client has to send a whole request, body included; slower connections are closed.',
+  },
   SHUTDOWN_DRAIN_MS: {
     schema: integer(0, 120_000),
     default: '5000',

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CaptchaStore } from '../../shared/captcha/captcha-store.js';
 import { PoolPolicy } from '../../shared/captcha/pool-policy.js';
@@ -92,9 +92,18 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
     isReady,
     isDraining: () => draining,
   });
-  const server = app.listen(config.port, config.host);
-  server.keepAliveTimeout = config.httpKeepAliveTimeoutMs;
-  server.headersTimeout = config.httpKeepAliveTimeoutMs + 1000;
+  const server = createServer(
+    {
+      headersTimeout: config.httpHeadersTimeoutMs,
+      requestTimeout: config.httpRequestTimeoutMs,
+      keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+      // Node enforces the two timeouts above only when it sweeps connections: sweep every second.
+      connectionsCheckingInterval: 1000,
+    },
+    app.callback(),
+  );
+  server.maxConnections = config.httpMaxConnections;
+  server.listen(config.port, config.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;

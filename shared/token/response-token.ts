@@ -19,6 +19,7 @@ export interface TokenClaims {
 export const MAX_TOKEN_LENGTH = 1024;
 export const MIN_SECRET_LENGTH = 32;
 const VERSION = 'v1';
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Signs and checks response tokens: `v1.<claims>.<HMAC-SHA256>` in base64url.
@@ -47,6 +48,8 @@ export class ResponseTokens {
     if (token.length > MAX_TOKEN_LENGTH) return undefined;
     const [version, body, signature, ...rest] = token.split('.');
     if (version !== VERSION || !body || !signature || rest.length > 0) return undefined;
+    // Node's base64url decoder skips characters outside the alphabet: without this, "token " would verify.
+    if (!BASE64URL.test(body) || !BASE64URL.test(signature)) return undefined;
     const given = Buffer.from(signature, 'base64url');
     const expected = this.mac(body);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;

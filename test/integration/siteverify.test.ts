@@ -75,6 +75,11 @@ describe('siteverify', () => {
   it('response_missing (400): no response parameter', async () => {
     expectFailure(await siteverify(base, site.apiKey, { sitekey: site.sitekey }), 400, 'response_missing');
     expectFailure(await siteverify(base, site.apiKey, { response: '', sitekey: site.sitekey }), 400, 'response_missing');
+    // Any parsable object without it, the empty object included, in every body format.
+    for (const encoding of ['json', 'form', 'multipart'] as const) {
+      expectFailure(await siteverify(base, site.apiKey, { other: 'x' }, encoding), 400, 'response_missing');
+    }
+    expectFailure(await siteverify(base, site.apiKey, {}), 400, 'response_missing');
   });
 
   it('response_invalid (200): forged, malformed, tampered and wrong-site tokens', async () => {
@@ -111,7 +116,7 @@ describe('siteverify', () => {
     expectFailure(await post('', 'application/json'), 400, 'bad_request');
     expectFailure(await post('{"response": ', 'application/json'), 400, 'bad_request');
     expectFailure(await post('[1, 2]', 'application/json'), 400, 'bad_request');
-    expectFailure(await post('{}', 'application/json'), 400, 'bad_request');
+    expectFailure(await post('response=abc', 'text/plain'), 400, 'bad_request');
     expectFailure(await post(JSON.stringify({ response: 12 }), 'application/json'), 400, 'bad_request');
     expectFailure(await post('x'.repeat(100_000), 'application/x-www-form-urlencoded'), 413, 'bad_request');
   });

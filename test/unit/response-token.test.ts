@@ -45,6 +45,14 @@ describe('response tokens', () => {
     }
   });
 
+  it('decode strictly: white space, padding or foreign characters make a token invalid', () => {
+    const token = tokens.sign(claims);
+    const [version, body, signature] = token.split('.') as [string, string, string];
+    for (const variant of [`${token} `, ` ${token}`, `${token}\n`, `${version}.${body}.${signature}=`, `${version}.${body}=.${signature}`, `${version}.${body.slice(0, 4)}+${body.slice(4)}.${signature}`]) {
+      expect(tokens.verify(variant), JSON.stringify(variant)).toBeUndefined();
+    }
+  });
+
   it('refuse a short secret', () => {
     expect(() => new ResponseTokens('short')).toThrow(RangeError);
   });

@@ -35,9 +35,13 @@ export function siteverifyRoutes({ siteverify, metrics, parseBody, limit }: Site
   router.all('/api/v2/captcha/siteverify', postOnly, limit('siteverify'), async (ctx) => {
     const accountId = await siteverify.authenticate(ctx.get('X-API-Key') || undefined);
     await parseBody(ctx, () => Promise.resolve());
+    // An object without `response` is response_missing, as the reference says; no body, or one of another type, is bad_request.
+    if (ctx.request.length === 0 || !ctx.request.is('json', 'urlencoded', 'multipart')) {
+      throw siteverifyError('bad_request', 'Send a JSON object or form fields.');
+    }
     const body: unknown = ctx.request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length === 0) {
-      throw siteverifyError('bad_request', 'The request body is empty or not an object.');
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw siteverifyError('bad_request', 'The request body is not an object.');
     }
     const outcome = await siteverify.verify(accountId, body);
     metrics.verified('siteverify', outcome.success ? 'success' : OUTCOMES[outcome.code], 'sitekey' in outcome ? outcome.sitekey : undefined);
