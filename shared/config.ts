@@ -125,6 +125,11 @@ const variables = {
     default: '300',
     doc: 'Lifetime of a response token, from the solve to siteverify.',
   },
+  SITEVERIFY_RETRY_WINDOW_SECONDS: {
+    schema: integer(0, 3600),
+    default: '60',
+    doc: 'How long after a token\'s first successful siteverify a retry with the same idempotency_key succeeds again (marked replayed); 0 turns retries off.',
+  },
   DEMO_SITEKEY: {
     schema: z.union([z.literal(''), z.string().regex(/^FC[A-Z2-7]{14}$/, 'a sitekey')]),
     default: '',

@@ -75,7 +75,7 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
   await epoch.refresh();
   const tokens = new ResponseTokens(config.tokenSecret);
   const challenges = new WidgetChallenges({ store, sites, tokens, epoch, clock: systemClock, tokenTtlSeconds: config.tokenTtlSeconds });
-  const siteverify = new Siteverify({ sites, tokens, usedTokens: new RedisUsedTokens(redis, keys), epoch, clock: systemClock });
+  const siteverify = new Siteverify({ sites, tokens, usedTokens: new RedisUsedTokens(redis, keys), epoch, clock: systemClock, retryWindowMs: config.siteverifyRetryWindowSeconds * 1000 });
 
   let draining = false;
   const isReady = async (): Promise<boolean> => !draining && (await redis.ping()) === 'PONG';

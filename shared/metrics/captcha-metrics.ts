@@ -5,7 +5,8 @@ import { SiteLabels } from './site-labels.js';
 export type MetricsApi = 'classic_v2' | 'classic_v3' | 'widget' | 'siteverify';
 
 /** How a verification ended; one vocabulary across the APIs so Grafana can compare them. */
-export type VerificationOutcome = 'success' | 'mismatch' | 'unknown' | 'duplicate' | 'invalid' | 'timeout';
+/** `replayed`: an idempotent retry of a siteverify that succeeded before, counted apart so successes are not counted twice. */
+export type VerificationOutcome = 'success' | 'replayed' | 'mismatch' | 'unknown' | 'duplicate' | 'invalid' | 'timeout';
 
 /** What the captcha rules report about the pool; the metrics adapter implements it. */
 export interface PoolObserver {

@@ -9,7 +9,7 @@ const SCRIPTS = {
 
 export interface ProjectCommands {
   issueFromPoolBuffer(shardKey: string, captchaKey: string, ttlSeconds: number, binding: Buffer): Promise<[Buffer | null, number]>;
-  markTokenUsed(markerKey: string, fingerprint: string, ttlSeconds: number): Promise<0 | 1 | 2>;
+  markTokenUsed(markerKey: string, fingerprint: string, ttlSeconds: number, nowMs: number): Promise<[0 | 1 | 2, number]>;
 }
 
 export type RedisClient = Redis & ProjectCommands;

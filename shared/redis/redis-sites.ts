@@ -90,7 +90,6 @@ function parseLimits(json: string | undefined): SiteLimits | undefined {
   }
 }
 
-const MARK_RESULTS = ['duplicate', 'first', 'replay'] as const;
 
 /** One script call per verification (mark-token-used-1.lua): only the first caller for a token id wins, on any pod. */
 export class RedisUsedTokens implements UsedTokens {
@@ -99,8 +98,12 @@ export class RedisUsedTokens implements UsedTokens {
     private readonly keys: Keyspace,
   ) {}
 
-  async markUsed(tokenId: string, ttlSeconds: number, fingerprint: string | undefined): Promise<MarkResult> {
-    const code = await this.redis.markTokenUsed(this.keys.usedToken(tokenId), fingerprint ?? '-', ttlSeconds).catch(rethrowAsUnavailable);
-    return MARK_RESULTS[code];
+  async markUsed(tokenId: string, ttlSeconds: number, fingerprint: string | undefined, now: number): Promise<MarkResult> {
+    const [code, first] = await this.redis
+      .markTokenUsed(this.keys.usedToken(tokenId), fingerprint ?? '-', ttlSeconds, now)
+      .catch(rethrowAsUnavailable);
+    if (code === 1) return { kind: 'first' };
+    if (code === 2) return { kind: 'retry', firstVerifiedAt: first };
+    return { kind: 'duplicate' };
   }
 }

@@ -15,16 +15,20 @@ export interface SiteRepository {
   listKeyIds(accountId: string): Promise<string[]>;
 }
 
-export type MarkResult = 'first' | 'replay' | 'duplicate';
+/** The outcome of marking a token used; a retry says when the first verification was. */
+export type MarkResult =
+  | { readonly kind: 'first' }
+  | { readonly kind: 'retry'; readonly firstVerifiedAt: number }
+  | { readonly kind: 'duplicate' };
 
 /** Remembers which response tokens were verified. */
 export interface UsedTokens {
   /**
    * 'first' the first time a token id is marked and 'duplicate' on every later
-   * call (the single-use check), except 'replay' for a retry that carries the
-   * same non-empty idempotency fingerprint as the first.
+   * call (the single-use check), except 'retry' for a call that carries the
+   * same non-empty idempotency fingerprint as the first, with the first's time.
    */
-  markUsed(tokenId: string, ttlSeconds: number, fingerprint: string | undefined): Promise<MarkResult>;
+  markUsed(tokenId: string, ttlSeconds: number, fingerprint: string | undefined, now: number): Promise<MarkResult>;
 }
 
 /**

@@ -6,7 +6,14 @@ import type { ResponseTokens } from './response-token.js';
 import { siteverifyError } from './siteverify-errors.js';
 
 export type VerifyOutcome =
-  | { readonly success: true; readonly sitekey: string; readonly timestamp: string; readonly origin: string }
+  | {
+      readonly success: true;
+      readonly sitekey: string;
+      readonly timestamp: string;
+      readonly origin: string;
+      /** True for a retry with the same idempotency key: the success was counted before. */
+      readonly replayed: boolean;
+    }
   | { readonly success: false; readonly code: 'response_invalid' }
   | { readonly success: false; readonly code: 'response_timeout' | 'response_duplicate'; readonly sitekey: string };
 
@@ -16,6 +23,8 @@ export interface SiteverifyOptions {
   readonly usedTokens: UsedTokens;
   readonly epoch: DataEpoch;
   readonly clock: Clock;
+  /** How long after the first verification a retry with the same idempotency key still succeeds. */
+  readonly retryWindowMs: number;
 }
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
@@ -44,8 +53,9 @@ export class Siteverify {
 
   /**
    * Beyond the reference: an optional `idempotency_key` makes a retried
-   * verification of the same token (after a lost reply, say) succeed again
-   * instead of answering response_duplicate; any other second use is a duplicate.
+   * verification of the same token (after a lost reply, say) succeed again,
+   * marked as replayed, within `retryWindowMs` of the first; any other second
+   * use, and any retry after the window, is a duplicate.
    */
   async verify(accountId: string, request: { response?: unknown; sitekey?: unknown; idempotency_key?: unknown }): Promise<VerifyOutcome> {
     const { response, sitekey } = request;
@@ -68,10 +78,12 @@ export class Siteverify {
     const now = this.options.clock.now();
     if (now >= claims.expiresAt) return { success: false, code: 'response_timeout', sitekey: claims.sitekey };
     const ttlSeconds = Math.max(1, Math.ceil((claims.expiresAt - now) / 1000));
-    if ((await this.options.usedTokens.markUsed(claims.id, ttlSeconds, fingerprint)) === 'duplicate') {
+    const mark = await this.options.usedTokens.markUsed(claims.id, ttlSeconds, fingerprint, now);
+    const retryInWindow = mark.kind === 'retry' && now - mark.firstVerifiedAt <= this.options.retryWindowMs;
+    if (mark.kind === 'duplicate' || (mark.kind === 'retry' && !retryInWindow)) {
       return { success: false, code: 'response_duplicate', sitekey: claims.sitekey };
     }
-    return { success: true, sitekey: claims.sitekey, timestamp: rfc3339(claims.solvedAt), origin: claims.origin };
+    return { success: true, sitekey: claims.sitekey, timestamp: rfc3339(claims.solvedAt), origin: claims.origin, replayed: retryInWindow };
   }
 
   private async requireOwnSite(accountId: string, sitekey: string): Promise<void> {

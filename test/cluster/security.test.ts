@@ -145,7 +145,7 @@ describe('security headers and idempotent verification', () => {
     }
   });
 
-  it('returns the same success to a retried siteverify that carries the same idempotency key', async () => {
+  it('returns the same success, marked replayed, to a retried siteverify that carries the same idempotency key', async () => {
     const config = loadConfig({ REDIS_URL: cluster.redis.url, KEY_PREFIX: cluster.prefix });
     const created = await withAdmin(config, (admin) => admin.createSite({ name: 'shop', origins: [ORIGIN] }));
     const apiKey = created.key?.apiKey ?? '';
@@ -153,7 +153,9 @@ describe('security headers and idempotent verification', () => {
     const first = await siteverify(cluster.nginx.url, apiKey, { response: token, idempotency_key: 'signup-4711' });
     const retried = await siteverify(cluster.nginx.url, apiKey, { response: token, idempotency_key: 'signup-4711' });
     expect(first.json).toMatchObject({ success: true });
-    expect(retried.json).toEqual(first.json);
+    expect(first.json).not.toHaveProperty('data.replayed');
+    const firstData = (first.json as { data: object }).data;
+    expect(retried.json).toEqual({ success: true, data: { ...firstData, replayed: true } });
     expect((await siteverify(cluster.nginx.url, apiKey, { response: token, idempotency_key: 'other' })).json).toMatchObject({ error: { error_code: 'response_duplicate' } });
     expect((await siteverify(cluster.nginx.url, apiKey, { response: token })).json).toMatchObject({ error: { error_code: 'response_duplicate' } });
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { call, startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
+import { scrape, valueOf } from '../support/metrics.js';
 import { testConfig } from '../support/test-config.js';
 import { createSite, siteverify, solveWidget, withAdmin, SITE_ORIGIN } from '../support/token-api.js';
 
@@ -119,6 +120,37 @@ describe('siteverify', () => {
     expectFailure(await post('response=abc', 'text/plain'), 400, 'bad_request');
     expectFailure(await post(JSON.stringify({ response: 12 }), 'application/json'), 400, 'bad_request');
     expectFailure(await post('x'.repeat(100_000), 'application/x-www-form-urlencoded'), 413, 'bad_request');
+  });
+
+  it('lets a retry with the same idempotency_key through once more, marked replayed and counted apart', async () => {
+    const success = () => scrape(`${cluster.api.url}/metrics`).then(({ samples }) => ({
+      success: valueOf(samples, 'captcha_verifications_total', { api: 'siteverify', outcome: 'success' }),
+      replayed: valueOf(samples, 'captcha_verifications_total', { api: 'siteverify', outcome: 'replayed' }),
+    }));
+    const before = await success();
+    const response = await token();
+    const first = await siteverify(base, site.apiKey, { response, idempotency_key: 'order-9' });
+    expect(first.json).toMatchObject({ success: true });
+    expect(first.json).not.toHaveProperty('data.replayed');
+    for (let i = 0; i < 4; i++) {
+      const retried = await siteverify(base, site.apiKey, { response, idempotency_key: 'order-9' }, 'form');
+      expect(retried.json).toEqual({ success: true, data: { ...(first.json as { data: object }).data, replayed: true } });
+    }
+    expectFailure(await siteverify(base, site.apiKey, { response, idempotency_key: 'order-10' }), 200, 'response_duplicate');
+    expect(await success()).toEqual({ success: before.success + 1, replayed: before.replayed + 4 });
+  });
+
+  it('refuses an idempotent retry after the retry window', async () => {
+    const windowed = await startInProcessCluster(testConfig(inject('redisUrl'), { KEY_PREFIX: cluster.config.keyPrefix, SITEVERIFY_RETRY_WINDOW_SECONDS: '1' }), { withWorker: false });
+    try {
+      const response = await token();
+      expect((await siteverify(windowed.api.url, site.apiKey, { response, idempotency_key: 'late' })).json).toMatchObject({ success: true });
+      expect((await siteverify(windowed.api.url, site.apiKey, { response, idempotency_key: 'late' })).json).toMatchObject({ data: { replayed: true } });
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expectFailure(await siteverify(windowed.api.url, site.apiKey, { response, idempotency_key: 'late' }), 200, 'response_duplicate');
+    } finally {
+      await windowed.stop();
+    }
   });
 
   it('method_not_allowed (405): any method but POST', async () => {

@@ -121,14 +121,16 @@ export class MemorySites implements SiteRepository {
 }
 
 export class MemoryUsedTokens implements UsedTokens {
-  readonly used = new Map<string, string>();
-  markUsed(tokenId: string, _ttlSeconds: number, fingerprint: string | undefined): Promise<MarkResult> {
+  readonly used = new Map<string, { fingerprint: string; at: number }>();
+  markUsed(tokenId: string, _ttlSeconds: number, fingerprint: string | undefined, now: number): Promise<MarkResult> {
     const existing = this.used.get(tokenId);
     if (existing === undefined) {
-      this.used.set(tokenId, fingerprint ?? '-');
-      return Promise.resolve('first');
+      this.used.set(tokenId, { fingerprint: fingerprint ?? '-', at: now });
+      return Promise.resolve({ kind: 'first' });
     }
-    return Promise.resolve(fingerprint !== undefined && existing === fingerprint ? 'replay' : 'duplicate');
+    return Promise.resolve(
+      fingerprint !== undefined && existing.fingerprint === fingerprint ? { kind: 'retry', firstVerifiedAt: existing.at } : { kind: 'duplicate' },
+    );
   }
 }
 

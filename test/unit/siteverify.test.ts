@@ -19,7 +19,7 @@ describe('Siteverify', () => {
     sites = new MemorySites();
     admin = new SiteAdmin(sites);
     epoch = new FixedEpoch();
-    siteverify = new Siteverify({ sites, tokens, usedTokens: new MemoryUsedTokens(), epoch, clock });
+    siteverify = new Siteverify({ sites, tokens, usedTokens: new MemoryUsedTokens(), epoch, clock, retryWindowMs: 60_000 });
     const created = await admin.createSite({ name: 'shop', origins: ['https://shop.example'] });
     site = { sitekey: created.site.sitekey, accountId: created.site.accountId, apiKey: created.key?.apiKey ?? '' };
   });
@@ -56,6 +56,7 @@ describe('Siteverify', () => {
       sitekey: site.sitekey,
       timestamp: rfc3339(clock.now()),
       origin: 'https://shop.example',
+      replayed: false,
     });
     expect(await siteverify.verify(site.accountId, { response })).toEqual({ success: false, code: 'response_duplicate', sitekey: site.sitekey });
   });
@@ -63,14 +64,23 @@ describe('Siteverify', () => {
   it('lets a retry with the same idempotency key through, and nothing else', async () => {
     const response = tokenFor();
     const first = await siteverify.verify(site.accountId, { response, idempotency_key: 'order-17' });
-    expect(first.success).toBe(true);
-    expect(await siteverify.verify(site.accountId, { response, idempotency_key: 'order-17' })).toEqual(first);
+    expect(first).toMatchObject({ success: true, replayed: false });
+    expect(await siteverify.verify(site.accountId, { response, idempotency_key: 'order-17' })).toEqual({ ...first, replayed: true });
     expect(await siteverify.verify(site.accountId, { response, idempotency_key: 'order-18' })).toMatchObject({ code: 'response_duplicate' });
     expect(await siteverify.verify(site.accountId, { response })).toMatchObject({ code: 'response_duplicate' });
     const plain = tokenFor();
     await siteverify.verify(site.accountId, { response: plain });
     expect(await siteverify.verify(site.accountId, { response: plain, idempotency_key: 'late' })).toMatchObject({ code: 'response_duplicate' });
     expect(await codeOf(siteverify.verify(site.accountId, { response: tokenFor(), idempotency_key: 'k'.repeat(129) }))).toBe('400 bad_request');
+  });
+
+  it('lets such a retry through only within the retry window after the first verification', async () => {
+    const response = tokenFor({ expiresAt: clock.now() + 300_000 });
+    expect(await siteverify.verify(site.accountId, { response, idempotency_key: 'k' })).toMatchObject({ success: true, replayed: false });
+    clock.advance(60_000);
+    expect(await siteverify.verify(site.accountId, { response, idempotency_key: 'k' })).toMatchObject({ success: true, replayed: true });
+    clock.advance(1);
+    expect(await siteverify.verify(site.accountId, { response, idempotency_key: 'k' })).toMatchObject({ code: 'response_duplicate' });
   });
 
   it('rejects tokens from before the store lost its data', async () => {

@@ -44,9 +44,11 @@ export function siteverifyRoutes({ siteverify, metrics, parseBody, limit }: Site
       throw siteverifyError('bad_request', 'The request body is not an object.');
     }
     const outcome = await siteverify.verify(accountId, body);
-    metrics.verified('siteverify', outcome.success ? 'success' : OUTCOMES[outcome.code], 'sitekey' in outcome ? outcome.sitekey : undefined);
+    const label = outcome.success ? (outcome.replayed ? 'replayed' : 'success') : OUTCOMES[outcome.code];
+    metrics.verified('siteverify', label, 'sitekey' in outcome ? outcome.sitekey : undefined);
     if (outcome.success) {
-      ctx.body = { success: true, data: { challenge: { timestamp: outcome.timestamp, origin: outcome.origin } } };
+      const challenge = { timestamp: outcome.timestamp, origin: outcome.origin };
+      ctx.body = { success: true, data: outcome.replayed ? { challenge, replayed: true } : { challenge } };
     } else {
       ctx.body = siteverifyErrorBody(outcome.code, SITEVERIFY_ERRORS[outcome.code].detail);
     }
