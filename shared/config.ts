@@ -88,17 +88,22 @@ const variables = {
   RATE_LIMIT_ISSUE_PER_MINUTE: {
     schema: integer(0, 1_000_000),
     default: '300',
-    doc: 'Captchas one client IP may get per minute (classic issue and widget challenge); 0 turns the limit off. Sites can override it.',
+    doc: 'Captchas one client (IPv4 address or IPv6 /64) may get per minute (classic issue and widget challenge); 0 turns the limit off. A site\'s override is another threshold on the same count.',
   },
   RATE_LIMIT_SOLVE_PER_MINUTE: {
     schema: integer(0, 1_000_000),
     default: '300',
-    doc: 'Answer checks one client IP may make per minute (classic test and widget solve); 0 turns the limit off. Sites can override it.',
+    doc: 'Answer checks one client may make per minute (classic test, widget solve, demo form); 0 turns the limit off. A site\'s override is another threshold on the same count.',
   },
   RATE_LIMIT_SITEVERIFY_PER_MINUTE: {
     schema: integer(0, 1_000_000),
     default: '6000',
-    doc: 'siteverify calls one client IP (a site backend) may make per minute; 0 turns the limit off.',
+    doc: 'siteverify calls one client (a site backend) may make per minute; 0 turns the limit off.',
+  },
+  RATE_LIMIT_LIVE_CAPTCHAS_PER_CLIENT: {
+    schema: integer(0, 1_000_000),
+    default: '200',
+    doc: 'Captchas one client may hold at once (issued within one CAPTCHA_TTL_SECONDS): bounds what one client makes Redis hold and its share of the pool. No site can lift it. 0 turns it off (tests and benchmarks only).',
   },
   WORKER_PORT: {
     schema: integer(0, 65535),

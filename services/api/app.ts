@@ -16,7 +16,7 @@ import type { RateLimiter } from '../../shared/abuse/rate-limits.js';
 import { errorHandler } from './error-handler.js';
 import { classicErrorScope, classicRoutes } from './routes/classic-routes.js';
 import { demoRoutes } from './routes/demo-routes.js';
-import { healthRoutes } from './routes/health-routes.js';
+import { healthRoutes, type Readiness } from './routes/health-routes.js';
 import { siteverifyRoutes } from './routes/siteverify-routes.js';
 import { widgetRoutes } from './routes/widget-routes.js';
 
@@ -30,7 +30,7 @@ export interface ApiDependencies {
   readonly siteverify: Siteverify;
   readonly rateLimiter: RateLimiter;
   readonly widgetScript: Buffer | undefined;
-  readonly isReady: () => Promise<boolean>;
+  readonly isReady: () => Promise<Readiness>;
   /** True once a shutdown began: responses then close their connection. */
   readonly isDraining: () => boolean;
 }
@@ -43,7 +43,17 @@ export function createApiApp(deps: ApiDependencies): Koa {
 
   const parseBody = fieldsOnlyBodyParser(config.bodyLimitBytes);
 
-  const limit = rateLimitGate(deps.rateLimiter, config, metrics);
+  const limit = rateLimitGate(
+    deps.rateLimiter,
+    {
+      issuePerMinute: config.rateLimitIssuePerMinute,
+      solvePerMinute: config.rateLimitSolvePerMinute,
+      siteverifyPerMinute: config.rateLimitSiteverifyPerMinute,
+      liveCaptchasPerClient: config.rateLimitLiveCaptchasPerClient,
+      captchaTtlSeconds: config.captchaTtlSeconds,
+    },
+    metrics,
+  );
   const router = new Router();
   router.use(healthRoutes({ isReady: deps.isReady, registry: deps.registry }).routes());
   router.use(classicRoutes({ store: deps.store, metrics, publicUrl: config.publicUrl, parseBody, limit }).routes());

@@ -24,6 +24,7 @@ import { ResponseTokens } from '../../shared/token/response-token.js';
 import { Siteverify } from '../../shared/token/siteverify.js';
 import { WidgetChallenges } from '../../shared/token/widget-challenges.js';
 import { createApiApp } from './app.js';
+import type { Readiness } from './routes/health-routes.js';
 
 export interface RunningApi {
   readonly url: string;
@@ -78,7 +79,16 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
   const siteverify = new Siteverify({ sites, tokens, usedTokens: new RedisUsedTokens(redis, keys), epoch, clock: systemClock, retryWindowMs: config.siteverifyRetryWindowSeconds * 1000 });
 
   let draining = false;
-  const isReady = async (): Promise<boolean> => !draining && (await redis.ping()) === 'PONG';
+  const isReady = async (): Promise<Readiness> => {
+    if (draining) return { ready: false, reason: 'draining' };
+    // A write, not a PING: a full Redis, or a replica left read-only after a failover, answers PING but cannot issue.
+    const written = await redis.set(keys.readinessProbe, '1', 'PX', 10_000).then(
+      () => 'ok' as const,
+      (error: unknown) => (/^(OOM|READONLY)/.test(String((error as Error).message)) ? 'refused' as const : 'down' as const),
+    );
+    if (written === 'ok') return { ready: true };
+    return { ready: false, reason: written === 'refused' ? 'redis_refusing_writes' : 'redis_unavailable' };
+  };
   const app = createApiApp({
     config,
     logger,

@@ -1,30 +1,66 @@
-import type { Config } from '../config.js';
-import type { Site } from '../sites/site.js';
+/** What a client is limited in: each bucket is one counter per client, whatever site the request is for. */
+export type RateLimitBucket = 'issue' | 'issue-live' | 'solve' | 'siteverify';
 
-/** What a client is limited in. */
+/** The requests a route makes a client pay for. */
 export type RateLimitAction = 'issue' | 'solve' | 'siteverify';
 
 export type RateLimitDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
 
-/** Counts a client's requests per action and minute; the Redis adapter shares the counts across pods. */
-export interface RateLimiter {
-  consume(action: RateLimitAction, client: string, perMinute: number): Promise<RateLimitDecision>;
+/** One counter to bump and the threshold it must stay within. */
+export interface RateLimitCheck {
+  readonly bucket: RateLimitBucket;
+  readonly windowSeconds: number;
+  readonly threshold: number;
 }
 
-/** Per-site overrides of the per-IP limits, for the widget's endpoints. */
+/**
+ * Counts a client's requests per bucket and window, and says whether the
+ * count is within a threshold. The threshold is an argument, not part of the
+ * counter, so a site's own limit is a different threshold on the same count.
+ */
+export interface RateLimiter {
+  consume(check: RateLimitCheck, client: string): Promise<RateLimitDecision>;
+}
+
+/** Per-site overrides of the per-client limits, for the widget's endpoints. */
 export interface SiteLimits {
   readonly issuePerMinute?: number;
   readonly solvePerMinute?: number;
 }
 
-/** The limit that applies: the site's own when it has one, else the configured default; 0 means none. */
-export function limitFor(action: RateLimitAction, config: Config, site?: Site): number {
+/** The operator's limits; 0 turns a per-minute limit off. */
+export interface DefaultLimits {
+  readonly issuePerMinute: number;
+  readonly solvePerMinute: number;
+  readonly siteverifyPerMinute: number;
+  /**
+   * Captchas one client may hold at once: issued within one captcha lifetime.
+   * It bounds what one client can make Redis hold and its share of the pool,
+   * and no site can lift it; 0 (for tests and benchmarks only) turns it off.
+   */
+  readonly liveCaptchasPerClient: number;
+  readonly captchaTtlSeconds: number;
+}
+
+/**
+ * The checks one request of an action must pass, in order. A site may set
+ * other per-minute thresholds (0: none); the live-captcha cap applies to
+ * every issue, so no site setting lets one client drain the shared pool.
+ */
+export function checksFor(action: RateLimitAction, defaults: DefaultLimits, site?: { readonly limits?: SiteLimits }): RateLimitCheck[] {
+  const perMinute = (bucket: RateLimitBucket, threshold: number): RateLimitCheck[] =>
+    threshold > 0 ? [{ bucket, windowSeconds: 60, threshold }] : [];
   switch (action) {
     case 'issue':
-      return site?.limits?.issuePerMinute ?? config.rateLimitIssuePerMinute;
+      return [
+        ...perMinute('issue', site?.limits?.issuePerMinute ?? defaults.issuePerMinute),
+        ...(defaults.liveCaptchasPerClient > 0
+          ? [{ bucket: 'issue-live' as const, windowSeconds: defaults.captchaTtlSeconds, threshold: defaults.liveCaptchasPerClient }]
+          : []),
+      ];
     case 'solve':
-      return site?.limits?.solvePerMinute ?? config.rateLimitSolvePerMinute;
+      return perMinute('solve', site?.limits?.solvePerMinute ?? defaults.solvePerMinute);
     case 'siteverify':
-      return config.rateLimitSiteverifyPerMinute;
+      return perMinute('siteverify', defaults.siteverifyPerMinute);
   }
 }

@@ -42,8 +42,10 @@ export interface Keyspace {
   apiKey(keyHash: string): string;
   /** Marker that a response token was verified; lives as long as the token could. */
   usedToken(tokenId: string): string;
-  /** Prefix of a rate limit's per-client counters (the client id is appended as a hash tag). */
-  rateLimit(action: string, perMinute: number): string;
+  /** Prefix of a rate-limit bucket's per-client counters (the client id is appended as a hash tag). */
+  rateLimit(bucket: string): string;
+  /** Written by every readiness check: proves Redis still accepts writes. */
+  readonly readinessProbe: string;
   /** Random value that changes whenever Redis loses its data; response tokens carry it. */
   readonly epoch: string;
   /** BullMQ prefix: one hash tag so all of a queue's keys share a slot, as BullMQ requires on Cluster. */
@@ -61,7 +63,8 @@ export function keyspace(prefix: string): Keyspace {
     accountKeys: (accountId) => `${prefix}:account-keys:{${accountId}}`,
     apiKey: (keyHash) => `${prefix}:api-key:{${keyHash}}`,
     usedToken: (tokenId) => `${prefix}:used-token:{${tokenId}}`,
-    rateLimit: (action, perMinute) => `${prefix}:rate:${action}:${perMinute}`,
+    rateLimit: (bucket) => `${prefix}:rate:${bucket}:`,
+    readinessProbe: `${prefix}:readiness-probe`,
     epoch: `${prefix}:epoch`,
     queuePrefix: `{${prefix}:queue}`,
   };

@@ -23,6 +23,7 @@ export function spawnService(name: 'api' | 'worker', env: Record<string, string>
       RATE_LIMIT_ISSUE_PER_MINUTE: '0',
       RATE_LIMIT_SOLVE_PER_MINUTE: '0',
       RATE_LIMIT_SITEVERIFY_PER_MINUTE: '0',
+      RATE_LIMIT_LIVE_CAPTCHAS_PER_CLIENT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

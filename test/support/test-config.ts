@@ -18,6 +18,7 @@ export function testConfig(redisUrl: string, env: Record<string, string> = {}): 
     RATE_LIMIT_ISSUE_PER_MINUTE: '0',
     RATE_LIMIT_SOLVE_PER_MINUTE: '0',
     RATE_LIMIT_SITEVERIFY_PER_MINUTE: '0',
+    RATE_LIMIT_LIVE_CAPTCHAS_PER_CLIENT: '0',
     TOKEN_SECRET: 'test-secret-that-is-long-enough-0123456789',
     ...env,
   });

@@ -1,9 +1,12 @@
 import { Router } from '@koa/router';
 import type { Registry } from 'prom-client';
 
+/** Whether a process should get traffic, and if not, why. */
+export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: 'draining' | 'redis_unavailable' | 'redis_refusing_writes' };
+
 export interface HealthRoutesOptions {
-  /** Resolves when the service can do its work (Redis answers and it is not draining). */
-  readonly isReady: () => Promise<boolean>;
+  /** Says whether the service can do its work: not draining, and Redis answers and accepts writes. */
+  readonly isReady: () => Promise<Readiness>;
   readonly registry: Registry;
 }
 
@@ -15,10 +18,10 @@ export function healthRoutes({ isReady, registry }: HealthRoutesOptions): Router
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
-    const ready = await isReady().catch(() => false);
+    const readiness: Readiness = await isReady().catch(() => ({ ready: false, reason: 'redis_unavailable' }) as const);
     ctx.set('Cache-Control', 'no-store');
-    ctx.status = ready ? 200 : 503;
-    ctx.body = { status: ready ? 'ready' : 'unavailable' };
+    ctx.status = readiness.ready ? 200 : 503;
+    ctx.body = readiness.ready ? { status: 'ready' } : { status: 'unavailable', reason: readiness.reason };
   });
   router.get('/metrics', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');

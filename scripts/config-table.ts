@@ -1,0 +1,31 @@
+/**
+ * The README's configuration table, generated from the config module's own
+ * descriptions. `npm run docs:config` rewrites it; a unit test fails when the
+ * README and the config module disagree.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { configDocs } from '../shared/config.js';
+import { isMainModule } from '../shared/process/run-service.js';
+
+const HEADER = '| variable | default | meaning |\n| --- | --- | --- |\n';
+
+export function configTable(): string {
+  const rows = configDocs().map(({ name, default: value, doc }) =>
+    `| \`${name}\` | ${value === '' ? '(empty)' : `\`${value}\``} | ${doc.replace(/\|/g, '\\|')} |`,
+  );
+  return HEADER + rows.join('\n') + '\n';
+}
+
+/** The document with its configuration table (from the header to the first blank line) replaced. */
+export function withConfigTable(document: string): string {
+  const start = document.indexOf(HEADER);
+  if (start < 0) throw new Error('no configuration table found');
+  const end = document.indexOf('\n\n', start);
+  return document.slice(0, start) + configTable() + document.slice(end + 1);
+}
+
+if (isMainModule(import.meta.url)) {
+  const file = process.argv[2] ?? 'README.md';
+  writeFileSync(file, withConfigTable(readFileSync(file, 'utf8')));
+  process.stdout.write(`${file}: configuration table rewritten\n`);
+}
