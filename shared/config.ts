@@ -49,6 +49,12 @@ const variables = {
     default: 'normal',
     doc: 'How strongly workers distort new captchas (see the hardness figures in the README).',
   },
+  RENDER_STYLE_SECRET: {
+    // Any string is valid, so a bad value can never be echoed into a ConfigError (and so into logs).
+    schema: z.string(),
+    default: '',
+    doc: 'Secret that picks this deployment\'s captcha style (fonts and distortion family), so a solver trained on the public default style does not simply transfer. Keep it private and the same on every worker; never logged. Empty: the public default style.',
+  },
   ANSWER_LENGTH: { schema: integer(4, 10), default: '6', doc: 'Characters per captcha answer.' },
   POOL_SHARDS: {
     schema: integer(1, 64),
@@ -83,7 +89,7 @@ const variables = {
   WORKER_STALLED_INTERVAL_MS: {
     schema: integer(500, 600_000),
     default: '30000',
-    doc: 'How often workers look for refill jobs whose worker died (and hand them to another), and how long a job lock lasts.',
+    doc: 'How often workers look for refill jobs whose worker died (and hand them on once their lock, at least 30 s, expires). The pool does not wait for this: every worker tops short shards up itself every POOL_CHECK_INTERVAL_MS.',
   },
   RATE_LIMIT_ISSUE_PER_MINUTE: {
     schema: integer(0, 1_000_000),

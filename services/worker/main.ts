@@ -25,7 +25,11 @@ import { keyspace } from '../../shared/redis/keys.js';
 import { RedisPool } from '../../shared/redis/redis-pool.js';
 import { DIFFICULTY_PROFILES } from '../../shared/render/captcha-svg.js';
 import { renderPoolEntries } from '../../shared/render/pool-entries.js';
+import { renderStyleFor } from '../../shared/render/render-style.js';
 import { startOpsServer } from './ops-server.js';
+
+/** BullMQ's own default lock: long enough for any batch, even on a starved CPU. */
+const MIN_LOCK_DURATION_MS = 30_000;
 
 export interface RunningWorker {
   /** Where /metrics, /healthz and /readyz answer. */
@@ -59,10 +63,11 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
   const policy = new PoolPolicy(config.poolShards, config.poolTargetSize, config.poolLowWatermark);
   let stopping = false;
   const pool = new RedisPool(redis, keys);
+  const style = renderStyleFor(config.renderStyleSecret);
   const render = async (count: number): Promise<Buffer[]> => {
     const started = performance.now();
     try {
-      const entries = await renderPoolEntries(count, config.answerLength, DIFFICULTY_PROFILES[config.renderDifficulty]);
+      const entries = await renderPoolEntries(count, config.answerLength, DIFFICULTY_PROFILES[config.renderDifficulty], style);
       renderMetrics.batch(count, (performance.now() - started) / 1000);
       return entries;
     } catch (error) {
@@ -108,23 +113,35 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
       connection: bullConnection(config.redisUrl),
       prefix: keys.queuePrefix,
       concurrency: config.workerConcurrency,
-      // A job whose worker died is found and handed on within this interval.
+      // A job whose worker died is handed on once its lock expires and the next stall check runs.
       stalledInterval: config.workerStalledIntervalMs,
-      lockDuration: config.workerStalledIntervalMs,
+      // A lock far longer than a batch, so a worker starved of CPU still renews it in time and its
+      // job is not failed as stalled; the periodic fill below does not wait for stalled jobs anyway.
+      lockDuration: Math.max(MIN_LOCK_DURATION_MS, config.workerStalledIntervalMs),
+      maxStalledCount: 3,
     },
   );
   worker.on('error', (error: Error) => logger.warn({ err: error.message }, 'worker error'));
   worker.on('failed', (job, error) => logger.warn({ job: job?.id, err: error.message }, 'refill job failed'));
 
-  const checkPool = async (): Promise<void> => {
+  // Start-up queues refills so that every worker shares the first fill; later checks fill directly.
+  const queueShortShards = async (): Promise<void> => {
     for (const { shard, deficit } of await refiller.shortShards()) await requester.requestRefill(shard, deficit);
   };
+  let check: Promise<void> | undefined;
   const timer = setInterval(() => {
-    checkPool().catch((error: unknown) => logger.warn({ err: String(error) }, 'pool check failed'));
+    if (check || stopping) return;
+    check = refiller
+      .fillShortShards(config.workerConcurrency)
+      .then(
+        () => undefined,
+        (error: unknown) => logger.warn({ err: String(error) }, 'pool check failed'),
+      )
+      .finally(() => (check = undefined));
   }, config.poolCheckIntervalMs);
   timer.unref();
   await worker.waitUntilReady();
-  const started = checkPool();
+  const started = queueShortShards();
   logger.info({ target: config.poolTargetSize, shards: config.poolShards }, 'worker started');
 
   return {
@@ -136,6 +153,7 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
       // Finish the batch in progress; past the timeout, hand the job back (stall detection retries it).
       const forced = setTimeout(() => void worker.close(true), config.shutdownTimeoutMs);
       await worker.close();
+      await check; // stops between batches once stopping is set
       clearTimeout(forced);
       ops.closeAllConnections();
       await new Promise((resolve) => ops.close(resolve));

@@ -16,10 +16,39 @@ export interface PoolRefillerOptions {
  * depth before each batch so concurrent issuing and refilling never overfill.
  */
 export class PoolRefiller {
+  /** Shards this process is filling now: a job and the periodic check never fill one shard twice at once. */
+  private readonly filling = new Set<number>();
+
   constructor(private readonly options: PoolRefillerOptions) {}
 
-  /** Renders at most `limit` captchas into the shard; returns how many it pushed. */
+  /** Renders at most `limit` captchas into the shard; returns how many it pushed (0 when already being filled here). */
   async fillShard(shard: number, limit = Number.POSITIVE_INFINITY): Promise<number> {
+    if (this.filling.has(shard)) return 0;
+    this.filling.add(shard);
+    try {
+      return await this.fill(shard, limit);
+    } finally {
+      this.filling.delete(shard);
+    }
+  }
+
+  /**
+   * Fills every short shard directly, a few at a time. Workers run this on
+   * their own schedule, so the pool recovers even while a refill job is held
+   * by a worker that died (its deduplication id blocks new jobs until BullMQ's
+   * stall detection hands it on, which takes a lock duration or more).
+   */
+  async fillShortShards(parallel: number): Promise<number> {
+    const queue = (await this.shortShards()).map(({ shard }) => shard);
+    let pushed = 0;
+    const lane = async (): Promise<void> => {
+      for (let shard = queue.shift(); shard !== undefined; shard = queue.shift()) pushed += await this.fillShard(shard);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, parallel) }, lane));
+    return pushed;
+  }
+
+  private async fill(shard: number, limit: number): Promise<number> {
     const { pool, policy, render, batchSize, shouldStop } = this.options;
     let pushed = 0;
     while (pushed < limit && !shouldStop?.()) {

@@ -75,4 +75,16 @@ describe('PoolRefiller', () => {
       { shard: 2, deficit: 7 },
     ]);
   });
+
+  it('fills every short shard itself, never one shard twice at once in one process', async () => {
+    const pool = new MemoryPool();
+    const { render, batches } = renderer();
+    const refiller = new PoolRefiller({ pool, policy: new PoolPolicy(3, 30, 15), render, batchSize: 4 });
+    await pool.push(1, Array.from({ length: 10 }, () => Buffer.from('x')));
+    const [fromJob, fromCheck] = await Promise.all([refiller.fillShard(0), refiller.fillShortShards(2)]);
+    expect(fromJob).toBe(10);
+    expect(fromCheck).toBe(10); // shard 2 only: shard 0 was being filled by the job
+    expect(await pool.depths(3)).toEqual([10, 10, 10]);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(20);
+  });
 });
