@@ -1,8 +1,25 @@
-/** Writes docs/sample.png: one captcha from a fixed seed, for the README. */
+/**
+ * Writes the README's pictures: docs/sample.png (one captcha from a fixed
+ * seed), a contact sheet per difficulty level (docs/contact-sheet-<level>.png;
+ * docs/contact-sheet.png is the default level) and one of deployment styles
+ * (docs/contact-sheet-styles.png).
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { contactSheet, styleSheet } from '../bench/hardness/contact-sheet.js';
+import { renderStyleFor } from '../shared/render/render-style.js';
 import { renderCaptcha } from '../shared/render/renderer.js';
 
-const { png } = await renderCaptcha('KH7RWA', Buffer.from('0123456789abcdef'));
+const write = (path: string, png: Buffer): void => {
+  writeFileSync(path, png);
+  process.stdout.write(`${path}: ${png.length} bytes\n`);
+};
+
 mkdirSync('docs', { recursive: true });
-writeFileSync('docs/sample.png', png);
-process.stdout.write(`docs/sample.png: ${png.length} bytes\n`);
+write('docs/sample.png', (await renderCaptcha('KH7RWA', Buffer.from('0123456789abcdef'))).png);
+for (const level of ['easy', 'normal', 'hard'] as const) {
+  const sheet = await contactSheet(24, level);
+  write(`docs/contact-sheet-${level}.png`, sheet);
+  if (level === 'normal') write('docs/contact-sheet.png', sheet);
+}
+// Example secrets, one per distortion family (wave, arc, steps, bulge).
+write('docs/contact-sheet-styles.png', await styleSheet(['b', 'i', 'a', 'c'].map(renderStyleFor), 'normal'));

@@ -2,6 +2,7 @@ import { randomAnswer } from '../captcha/alphabet.js';
 import { encodeEntry } from '../captcha/captcha-entry.js';
 import type { DistortionProfile } from './captcha-svg.js';
 import { newSeed } from './random.js';
+import type { RenderStyle } from './render-style.js';
 import { renderCaptcha } from './renderer.js';
 
 /** Renders `count` captchas with fresh answers and seeds, encoded for the pool. */
@@ -9,11 +10,12 @@ export async function renderPoolEntries(
   count: number,
   answerLength: number,
   profile?: DistortionProfile,
+  style?: RenderStyle,
 ): Promise<Buffer[]> {
   return Promise.all(
     Array.from({ length: count }, async () => {
       const answer = randomAnswer(answerLength);
-      const { png } = await renderCaptcha(answer, newSeed(), profile);
+      const { png } = await renderCaptcha(answer, newSeed(), profile, style);
       return encodeEntry({ answer, png, binding: '' });
     }),
   );

@@ -55,6 +55,15 @@ describe('renderer', () => {
     expect(plain).not.toContain('stroke-width');
   });
 
+  it('draws glyphs black and distractors in light gray, so the eye tells them apart', async () => {
+    const svg = captchaSvg('AC3FH7', seededRandom(seed(6)));
+    expect(svg).toMatch(/<g fill="none" stroke="#aaaaaa"/);
+    const levels = decodeGrayPng((await renderCaptcha('AC3FH7', seed(6))).png).levels;
+    const count = (level: number): number => levels.filter((value) => value === level).length;
+    expect(count(0)).toBeGreaterThan(1000); // glyph ink
+    expect(count(2)).toBeGreaterThan(count(1)); // light-gray distractors outnumber anti-aliasing grays
+  });
+
   it('puts ink under every glyph position', async () => {
     const image = decodeGrayPng((await renderCaptcha('HHHHHH', seed(7), UNDISTORTED_PROFILE)).png);
     // Undistorted glyphs sit evenly across the middle: each sixth of the text band has ink.
