@@ -63,7 +63,7 @@ async function main(): Promise<number> {
   };
 
   const config = loadConfig();
-  const redis = createRedisClient(config.redisUrl, { failFast: false });
+  const redis = createRedisClient(config.redisUrl, { failFast: false, password: config.redisPassword });
   await connectRedis(redis);
   const admin = new SiteAdmin(new RedisSites(redis, keyspace(config.keyPrefix)));
   const print = (data: unknown, text: string): void => {

@@ -17,6 +17,11 @@ const variables = {
     default: 'redis://127.0.0.1:6379',
     doc: 'Redis connection URL (redis:// or rediss://).',
   },
+  REDIS_PASSWORD: {
+    schema: z.string().max(512),
+    default: '',
+    doc: 'Redis password (AUTH); overrides one in REDIS_URL, so the URL can live in a ConfigMap and the password in a Secret. Never logged.',
+  },
   KEY_PREFIX: {
     schema: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -, at most 32'),
     default: 'captcha',
@@ -110,6 +115,11 @@ const variables = {
     schema: integer(0, 1_000_000),
     default: '200',
     doc: 'Captchas one client may hold at once (issued within one CAPTCHA_TTL_SECONDS): bounds what one client makes Redis hold and its share of the pool. No site can lift it. 0 turns it off (tests and benchmarks only).',
+  },
+  API_OPS_PORT: {
+    schema: integer(0, 65535),
+    default: '9101',
+    doc: 'HTTP port of the API\'s /metrics, /healthz and /readyz, apart from PORT so that metrics are never on the public path.',
   },
   WORKER_PORT: {
     schema: integer(0, 65535),

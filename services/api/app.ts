@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { CaptchaStore } from '../../shared/captcha/captcha-store.js';
 import type { Config } from '../../shared/config.js';
 import type { CaptchaMetrics } from '../../shared/metrics/captcha-metrics.js';
-import type { Registry } from 'prom-client';
 import { AppError } from '../../shared/errors.js';
 import { fieldsOnlyBodyParser } from './body-parser.js';
 import type { Siteverify } from '../../shared/token/siteverify.js';
@@ -16,14 +15,14 @@ import type { RateLimiter } from '../../shared/abuse/rate-limits.js';
 import { errorHandler } from './error-handler.js';
 import { classicErrorScope, classicRoutes } from './routes/classic-routes.js';
 import { demoRoutes } from './routes/demo-routes.js';
-import { healthRoutes, type Readiness } from './routes/health-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import type { Readiness } from '../../shared/process/ops-server.js';
 import { siteverifyRoutes } from './routes/siteverify-routes.js';
 import { widgetRoutes } from './routes/widget-routes.js';
 
 export interface ApiDependencies {
   readonly config: Config;
   readonly metrics: CaptchaMetrics;
-  readonly registry: Registry;
   readonly logger: Logger;
   readonly store: CaptchaStore;
   readonly challenges: WidgetChallenges;
@@ -55,7 +54,7 @@ export function createApiApp(deps: ApiDependencies): Koa {
     metrics,
   );
   const router = new Router();
-  router.use(healthRoutes({ isReady: deps.isReady, registry: deps.registry }).routes());
+  router.use(healthRoutes({ isReady: deps.isReady }).routes());
   router.use(classicRoutes({ store: deps.store, metrics, publicUrl: config.publicUrl, parseBody, limit }).routes());
   router.use(siteverifyRoutes({ siteverify: deps.siteverify, metrics, parseBody, limit }).routes());
   router.use(widgetRoutes({ challenges: deps.challenges, metrics, parseBody, limit, widgetScript: deps.widgetScript }).routes());

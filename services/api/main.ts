@@ -24,10 +24,12 @@ import { ResponseTokens } from '../../shared/token/response-token.js';
 import { Siteverify } from '../../shared/token/siteverify.js';
 import { WidgetChallenges } from '../../shared/token/widget-challenges.js';
 import { createApiApp } from './app.js';
-import type { Readiness } from './routes/health-routes.js';
+import { startOpsServer, type Readiness } from '../../shared/process/ops-server.js';
 
 export interface RunningApi {
   readonly url: string;
+  /** Where /metrics, /healthz and /readyz answer, apart from the public port. */
+  readonly opsUrl: string;
   readonly server: Server;
   stop(): Promise<void>;
 }
@@ -38,7 +40,7 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
   const keys = keyspace(config.keyPrefix);
   const registry = createRegistry('api');
   const metrics = new CaptchaMetrics(registry, new SiteLabels(config.metricsSiteLabelCap));
-  const redis = createRedisClient(config.redisUrl, { failFast: true, commandTimeoutMs: 1000 });
+  const redis = createRedisClient(config.redisUrl, { failFast: true, commandTimeoutMs: 1000, password: config.redisPassword });
   redis.on('error', (error: Error) => {
     metrics.redisError();
     logger.warn({ err: error.message }, 'redis connection error');
@@ -46,7 +48,7 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
   await connectRedis(redis);
   await assertSupportedRedis(redis);
   await assertNoEviction(redis);
-  const queue = createRefillQueue(config.redisUrl, keys);
+  const queue = createRefillQueue(config.redisUrl, keys, config.redisPassword);
   queue.on('error', (error: Error) => logger.warn({ err: error.message }, 'queue connection error'));
 
   const pool = new RedisPool(redis, keys);
@@ -93,7 +95,6 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
     config,
     logger,
     metrics,
-    registry,
     store,
     challenges,
     siteverify,
@@ -102,6 +103,7 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
     isReady,
     isDraining: () => draining,
   });
+  const handle = app.callback();
   const server = createServer(
     {
       headersTimeout: config.httpHeadersTimeoutMs,
@@ -110,17 +112,21 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
       // Node enforces the two timeouts above only when it sweeps connections: sweep every second.
       connectionsCheckingInterval: 1000,
     },
-    app.callback(),
+    (request, response) => void handle(request, response),
   );
   server.maxConnections = config.httpMaxConnections;
   server.listen(config.port, config.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-  logger.info({ url }, 'api listening');
+  const ops = await startOpsServer({ port: config.apiOpsPort, host: config.host, registry, isReady });
+  const localHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  const url = `http://${localHost}:${port}`;
+  const opsUrl = `http://${localHost}:${(ops.address() as AddressInfo).port}`;
+  logger.info({ url, opsUrl }, 'api listening');
 
   return {
     url,
+    opsUrl,
     server,
     /**
      * Graceful stop for rolling updates: report not-ready and keep serving
@@ -137,6 +143,8 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
       const cut = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       await closed;
       clearTimeout(cut);
+      ops.closeAllConnections();
+      await new Promise((resolve) => ops.close(resolve));
       await queue.close();
       await redis.quit().catch(() => undefined);
       logger.info('api stopped');

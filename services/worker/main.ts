@@ -26,7 +26,7 @@ import { RedisPool } from '../../shared/redis/redis-pool.js';
 import { DIFFICULTY_PROFILES } from '../../shared/render/captcha-svg.js';
 import { renderPoolEntries } from '../../shared/render/pool-entries.js';
 import { renderStyleFor } from '../../shared/render/render-style.js';
-import { startOpsServer } from './ops-server.js';
+import { startOpsServer } from '../../shared/process/ops-server.js';
 
 /** BullMQ's own default lock: long enough for any batch, even on a starved CPU. */
 const MIN_LOCK_DURATION_MS = 30_000;
@@ -51,7 +51,7 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
   const registry = createRegistry('worker');
   const renderMetrics = new RenderMetrics(registry);
   const redisErrors = redisErrorsCounter(registry);
-  const redis = createRedisClient(config.redisUrl, { failFast: false });
+  const redis = createRedisClient(config.redisUrl, { failFast: false, password: config.redisPassword });
   redis.on('error', (error: Error) => {
     redisErrors.inc();
     logger.warn({ err: error.message }, 'redis connection error');
@@ -82,7 +82,7 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
     batchSize: config.renderBatchSize,
     shouldStop: () => stopping,
   });
-  const queue = createRefillQueue(config.redisUrl, keys);
+  const queue = createRefillQueue(config.redisUrl, keys, config.redisPassword);
   queue.on('error', (error: Error) => logger.warn({ err: error.message }, 'queue connection error'));
   const requester = new BullRefillRequester(queue);
   registerPoolGauges(
@@ -95,7 +95,10 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
     port: config.workerPort,
     host: config.host,
     registry,
-    isReady: async () => (await redis.ping()) === 'PONG' && !stopping,
+    isReady: async () => {
+      if (stopping) return { ready: false, reason: 'stopping' };
+      return (await redis.ping()) === 'PONG' ? { ready: true } : { ready: false, reason: 'redis_unavailable' };
+    },
   });
   const { port: opsPort } = ops.address() as AddressInfo;
 
@@ -110,7 +113,7 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
       return { rendered };
     },
     {
-      connection: bullConnection(config.redisUrl),
+      connection: bullConnection(config.redisUrl, config.redisPassword),
       prefix: keys.queuePrefix,
       concurrency: config.workerConcurrency,
       // A job whose worker died is handed on once its lock expires and the next stall check runs.

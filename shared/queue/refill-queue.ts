@@ -20,22 +20,22 @@ export function isRefillJobData(data: unknown, shards: number): data is RefillJo
   );
 }
 
-export function bullConnection(redisUrl: string): ConnectionOptions {
+export function bullConnection(redisUrl: string, password = ''): ConnectionOptions {
   const url = new URL(redisUrl);
   return {
     host: url.hostname,
     port: Number(url.port || 6379),
     ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(password ? { password } : url.password ? { password: decodeURIComponent(url.password) } : {}),
     ...(url.pathname.length > 1 ? { db: Number(url.pathname.slice(1)) } : {}),
     ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
     maxRetriesPerRequest: null,
   };
 }
 
-export function createRefillQueue(redisUrl: string, keys: Keyspace): Queue<RefillJobData> {
+export function createRefillQueue(redisUrl: string, keys: Keyspace, password = ''): Queue<RefillJobData> {
   return new Queue<RefillJobData>(REFILL_QUEUE, {
-    connection: bullConnection(redisUrl),
+    connection: bullConnection(redisUrl, password),
     prefix: keys.queuePrefix,
     defaultJobOptions: {
       attempts: 5,

@@ -18,6 +18,8 @@ export interface RedisClientOptions {
   /** Fail at once while disconnected instead of queueing: a request must never hang on Redis. */
   readonly failFast?: boolean;
   readonly commandTimeoutMs?: number;
+  /** Overrides a password in the URL: lets the URL sit in a ConfigMap and the password in a Secret. */
+  readonly password?: string;
 }
 
 /**
@@ -35,6 +37,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     autoResendUnfulfilledCommands: !failFast,
     maxRetriesPerRequest: failFast ? 0 : null,
     ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}),
+    ...(options.password ? { password: options.password } : {}),
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
   };
   const client = new Redis(url, redisOptions);
@@ -76,6 +79,12 @@ export async function assertNoEviction(client: Redis): Promise<void> {
 /** Connects and proves Redis answers, so a service fails at start-up rather than on its first request. */
 export async function connectRedis(client: Redis, timeoutMs = 5000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
+  // A refused AUTH arrives as an error event, and connect() then only says the connection closed.
+  let lastError: Error | undefined;
+  const remember = (error: Error): void => {
+    lastError = error;
+  };
+  client.on('error', remember);
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
   });
@@ -84,7 +93,11 @@ export async function connectRedis(client: Redis, timeoutMs = 5000): Promise<voi
       if (client.status === 'wait') await client.connect();
       await client.ping();
     })(), timeout]);
+  } catch (error) {
+    const reason = lastError && /NOAUTH|WRONGPASS|auth/i.test(lastError.message) ? lastError.message : undefined;
+    throw reason ? new Error(`Redis refused to authenticate (check REDIS_PASSWORD): ${reason}`) : error;
   } finally {
     clearTimeout(timer);
+    client.off('error', remember);
   }
 }

@@ -44,7 +44,7 @@ describe('rate limits behind nginx', () => {
 
   it('limits issuing per client IP across all API processes, with 429, Retry-After and a metric', async () => {
     const url = `${cluster.nginx.url}/3.0/captcha`;
-    const before = (await Promise.all(cluster.apis.map((api) => scrape(`${api.url}/metrics`)))).map((s) => valueOf(s.samples, 'captcha_rate_limited_total', { action: 'issue' }));
+    const before = (await Promise.all(cluster.apis.map((api) => scrape(`${api.opsUrl}/metrics`)))).map((s) => valueOf(s.samples, 'captcha_rate_limited_total', { action: 'issue' }));
     for (let i = 0; i < 5; i++) expect((await getFrom('127.0.0.2', url)).status).toBe(200);
     const limited = await getFrom('127.0.0.2', url);
     expect(limited.status).toBe(429);
@@ -55,7 +55,7 @@ describe('rate limits behind nginx', () => {
     expect((await getFrom('127.0.0.2', url, { 'X-Forwarded-For': '203.0.113.9' })).status).toBe(429);
     // Another client address has its own.
     expect((await getFrom('127.0.0.3', url)).status).toBe(200);
-    const after = (await Promise.all(cluster.apis.map((api) => scrape(`${api.url}/metrics`)))).map((s) => valueOf(s.samples, 'captcha_rate_limited_total', { action: 'issue' }));
+    const after = (await Promise.all(cluster.apis.map((api) => scrape(`${api.opsUrl}/metrics`)))).map((s) => valueOf(s.samples, 'captcha_rate_limited_total', { action: 'issue' }));
     expect(after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0)).toBe(2);
   });
 

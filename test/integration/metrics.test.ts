@@ -22,14 +22,26 @@ describe('metrics', () => {
   const delta = (before: Sample[], after: Sample[], name: string, labels: Record<string, string>) =>
     valueOf(after, name, labels) - valueOf(before, name, labels);
 
+  it('serves /metrics only on the operations port, never on the public one', async () => {
+    expect(await call(`${base}/metrics`)).toMatchObject({ status: 404, json: { error: { code: 'not_found' } } });
+    const ops = await fetch(`${cluster.api.opsUrl}/metrics`);
+    expect(ops.status).toBe(200);
+    expect(await ops.text()).toContain('captcha_issued_total');
+    expect(cluster.api.opsUrl).not.toBe(base);
+    for (const origin of [base, cluster.api.opsUrl]) {
+      expect(await call(`${origin}/readyz`)).toMatchObject({ status: 200, json: { status: 'ready' } });
+      expect(await call(`${origin}/healthz`)).toMatchObject({ status: 200, json: { status: 'ok' } });
+    }
+  });
+
   it('counts a known classic sequence exactly: 3 issued, 2 solved, 1 wrong', async () => {
-    const before = (await scrape(`${base}/metrics`)).samples;
+    const before = (await scrape(`${cluster.api.opsUrl}/metrics`)).samples;
     const captchas = await Promise.all([1, 2, 3].map(() => issueCaptcha(base, '3.0')));
     for (const [index, { id }] of captchas.entries()) {
       const answer = index < 2 ? await cluster.answers.answerOf(id) : 'WRONG1';
       await call(`${base}/3.0/captcha/testCaptcha/hash/${id}/response/${answer}`);
     }
-    const after = (await scrape(`${base}/metrics`)).samples;
+    const after = (await scrape(`${cluster.api.opsUrl}/metrics`)).samples;
     expect(delta(before, after, 'captcha_issued_total', { api: 'classic_v3', site: 'none' })).toBe(3);
     expect(delta(before, after, 'captcha_verifications_total', { api: 'classic_v3', outcome: 'success' })).toBe(2);
     expect(delta(before, after, 'captcha_verifications_total', { api: 'classic_v3', outcome: 'mismatch' })).toBe(1);
@@ -41,14 +53,14 @@ describe('metrics', () => {
   });
 
   it('counts widget solves and siteverify outcomes per site', async () => {
-    const before = (await scrape(`${base}/metrics`)).samples;
+    const before = (await scrape(`${cluster.api.opsUrl}/metrics`)).samples;
     const token = await solveWidget(base, cluster.answers, site.sitekey);
     const wrong = (await call(`${base}/api/v2/widget/${site.sitekey}/challenge`, { method: 'POST', headers: { Origin: SITE_ORIGIN } })).json as { challenge: string };
     await call(`${base}/api/v2/widget/${site.sitekey}/solve`, { method: 'POST', headers: { Origin: SITE_ORIGIN }, body: new URLSearchParams({ challenge: wrong.challenge, answer: 'NOPE42' }) });
     await siteverify(base, site.apiKey, { response: token });
     await siteverify(base, site.apiKey, { response: token });
     await siteverify(base, site.apiKey, { response: 'forged' });
-    const after = (await scrape(`${base}/metrics`)).samples;
+    const after = (await scrape(`${cluster.api.opsUrl}/metrics`)).samples;
     const bySite = { site: site.sitekey };
     expect(delta(before, after, 'captcha_issued_total', { api: 'widget', ...bySite })).toBe(2);
     expect(delta(before, after, 'captcha_verifications_total', { api: 'widget', outcome: 'success', ...bySite })).toBe(1);
@@ -64,7 +76,7 @@ describe('metrics', () => {
       for (let attempt = 0; ; attempt++) {
         if (attempt === 50) throw new Error('the pool never held still');
         const depth = await cluster.answers.poolDepth(2);
-        const { samples } = await scrape(`${base}/metrics`);
+        const { samples } = await scrape(`${cluster.api.opsUrl}/metrics`);
         if ((await cluster.answers.poolDepth(2)) === depth) return { scraped: valueOf(samples, 'captcha_pool_depth'), depth, samples };
       }
     };
@@ -89,14 +101,14 @@ describe('metrics', () => {
       ['active', 'delayed', 'failed', 'prioritized', 'waiting'],
     );
     expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total' && s.labels.service === 'worker')).toBe(true);
-    const api = (await scrape(`${base}/metrics`)).samples;
+    const api = (await scrape(`${cluster.api.opsUrl}/metrics`)).samples;
     expect(api.some((s) => s.name === 'process_cpu_user_seconds_total' && s.labels.service === 'api')).toBe(true);
     expect((await call(`${worker.opsUrl}/readyz`)).json).toEqual({ status: 'ready' });
   });
 
   it('passes promtool check metrics on both services', async () => {
     if (!promtoolPath()) return;
-    for (const url of [`${base}/metrics`, `${cluster.worker?.opsUrl ?? ''}/metrics`]) {
+    for (const url of [`${cluster.api.opsUrl}/metrics`, `${cluster.worker?.opsUrl ?? ''}/metrics`]) {
       const { text } = await scrape(url);
       const result = promtool(['check', 'metrics'], text);
       // prom-client's own default metrics name a few gauges "_total"; everything else must be clean.
@@ -126,7 +138,7 @@ describe('metrics', () => {
       }
     };
     await exercise(50); // every route and status seen once
-    const series = async () => (await scrape(`${base}/metrics`)).samples.filter((s) => !s.name.startsWith('process_') && !s.name.startsWith('nodejs_')).length;
+    const series = async () => (await scrape(`${cluster.api.opsUrl}/metrics`)).samples.filter((s) => !s.name.startsWith('process_') && !s.name.startsWith('nodejs_')).length;
     const before = await series();
     await exercise(1000);
     expect(await series()).toBe(before);

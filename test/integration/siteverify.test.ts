@@ -123,7 +123,7 @@ describe('siteverify', () => {
   });
 
   it('lets a retry with the same idempotency_key through once more, marked replayed and counted apart', async () => {
-    const success = () => scrape(`${cluster.api.url}/metrics`).then(({ samples }) => ({
+    const success = () => scrape(`${cluster.api.opsUrl}/metrics`).then(({ samples }) => ({
       success: valueOf(samples, 'captcha_verifications_total', { api: 'siteverify', outcome: 'success' }),
       replayed: valueOf(samples, 'captcha_verifications_total', { api: 'siteverify', outcome: 'replayed' }),
     }));

@@ -10,8 +10,8 @@ export class CaptchaAnswers {
   private readonly redis: Redis;
   private readonly keys;
 
-  constructor(redisUrl: string, prefix: string) {
-    this.redis = new Redis(redisUrl);
+  constructor(redisUrl: string, prefix: string, password = '') {
+    this.redis = new Redis(redisUrl, password ? { password } : {});
     this.redis.on('error', () => undefined); // fault tests stop Redis under it on purpose
     this.keys = keyspace(prefix);
   }

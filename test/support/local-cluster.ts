@@ -4,7 +4,7 @@ import { startNginx, type Nginx } from './nginx.js';
 import { spawnApi, spawnService, type ServiceProcess } from './processes.js';
 import { freePort, startRedisServer, waitFor, type RedisServer } from './redis-server.js';
 
-export type ApiProcess = ServiceProcess & { url: string };
+export type ApiProcess = ServiceProcess & { url: string; opsUrl: string };
 
 /** A real cluster on loopback: its own redis-server, API processes, workers and nginx in front. */
 export interface LocalCluster {

@@ -19,6 +19,7 @@ export function spawnService(name: 'api' | 'worker', env: Record<string, string>
       ...process.env,
       LOG_LEVEL: 'info',
       WORKER_PORT: '0',
+      API_OPS_PORT: '0',
       SHUTDOWN_DRAIN_MS: '0',
       RATE_LIMIT_ISSUE_PER_MINUTE: '0',
       RATE_LIMIT_SOLVE_PER_MINUTE: '0',
@@ -43,11 +44,13 @@ export function spawnService(name: 'api' | 'worker', env: Record<string, string>
   };
 }
 
-/** An API process on env.PORT (a free port when unset), resolved once /healthz answers. */
-export async function spawnApi(env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<ServiceProcess & { url: string }> {
+/** An API process on env.PORT (a free port when unset), its operations port on a free port, resolved once /healthz answers. */
+export async function spawnApi(env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<ServiceProcess & { url: string; opsUrl: string }> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const api = spawnService('api', { ...env, PORT: String(port), HOST: '127.0.0.1' }, nodeArgs);
+  const opsPort = await freePort();
+  const api = spawnService('api', { ...env, PORT: String(port), API_OPS_PORT: String(opsPort), HOST: '127.0.0.1' }, nodeArgs);
   const url = `http://127.0.0.1:${port}`;
+  const opsUrl = `http://127.0.0.1:${opsPort}`;
   let exitedEarly: ((reason: Error) => void) | undefined;
   const exited = new Promise<never>((_, reject) => (exitedEarly = reject));
   exited.catch(() => undefined);
@@ -58,5 +61,5 @@ export async function spawnApi(env: Record<string, string>, nodeArgs: readonly s
     .catch((error: unknown) => {
     throw new Error(`${String(error)}\n${api.output()}`);
   });
-  return { ...api, url };
+  return { ...api, url, opsUrl };
 }

@@ -28,8 +28,8 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-async function answers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+async function answers(url: string, password: string | undefined): Promise<boolean> {
+  const client = new Redis(url, { password, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -51,7 +51,8 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], {
         stdio: 'ignore',
       });
-      await waitFor(() => answers(url), 10_000, `redis-server on port ${port}`);
+      const password = extraArgs[extraArgs.indexOf('--requirepass') + 1];
+      await waitFor(() => answers(url, extraArgs.includes('--requirepass') ? password : undefined), 10_000, `redis-server on port ${port}`);
     },
     async stop() {
       const running = child;

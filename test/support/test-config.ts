@@ -14,6 +14,7 @@ export function testConfig(redisUrl: string, env: Record<string, string> = {}): 
     POOL_LOW_WATERMARK: '16',
     RENDER_BATCH_SIZE: '10',
     WORKER_PORT: '0',
+    API_OPS_PORT: '0',
     SHUTDOWN_DRAIN_MS: '0',
     RATE_LIMIT_ISSUE_PER_MINUTE: '0',
     RATE_LIMIT_SOLVE_PER_MINUTE: '0',

@@ -1,17 +1,17 @@
 import { Router } from '@koa/router';
-import type { Registry } from 'prom-client';
-
-/** Whether a process should get traffic, and if not, why. */
-export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: 'draining' | 'redis_unavailable' | 'redis_refusing_writes' };
+import { readinessBody, type Readiness } from '../../../shared/process/ops-server.js';
 
 export interface HealthRoutesOptions {
   /** Says whether the service can do its work: not draining, and Redis answers and accepts writes. */
   readonly isReady: () => Promise<Readiness>;
-  readonly registry: Registry;
 }
 
-/** /healthz says the process runs; /readyz says it should get traffic; /metrics is for Prometheus. */
-export function healthRoutes({ isReady, registry }: HealthRoutesOptions): Router {
+/**
+ * /healthz says the process runs; /readyz says it should get traffic. Both are
+ * also on the operations port, with /metrics; they are here as well because
+ * load balancers check the port they route to.
+ */
+export function healthRoutes({ isReady }: HealthRoutesOptions): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
@@ -21,12 +21,7 @@ export function healthRoutes({ isReady, registry }: HealthRoutesOptions): Router
     const readiness: Readiness = await isReady().catch(() => ({ ready: false, reason: 'redis_unavailable' }) as const);
     ctx.set('Cache-Control', 'no-store');
     ctx.status = readiness.ready ? 200 : 503;
-    ctx.body = readiness.ready ? { status: 'ready' } : { status: 'unavailable', reason: readiness.reason };
-  });
-  router.get('/metrics', async (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    ctx.type = registry.contentType;
-    ctx.body = await registry.metrics();
+    ctx.body = readinessBody(readiness);
   });
   return router;
 }

@@ -2,14 +2,27 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 
+/** Whether a process should get traffic, and if not, why. */
+export type Readiness =
+  | { readonly ready: true }
+  | { readonly ready: false; readonly reason: 'draining' | 'stopping' | 'redis_unavailable' | 'redis_refusing_writes' };
+
 export interface OpsServerOptions {
   readonly port: number;
   readonly host: string;
   readonly registry: Registry;
-  readonly isReady: () => Promise<boolean>;
+  readonly isReady: () => Promise<Readiness>;
 }
 
-/** The worker's small HTTP side: /metrics for Prometheus, /healthz and /readyz for Kubernetes. */
+export function readinessBody(readiness: Readiness): { status: 'ready' } | { status: 'unavailable'; reason: string } {
+  return readiness.ready ? { status: 'ready' } : { status: 'unavailable', reason: readiness.reason };
+}
+
+/**
+ * A service's operations port, apart from the port the public reaches:
+ * /metrics for Prometheus, /healthz and /readyz for Kubernetes. Neither an
+ * Ingress nor a load balancer routes to it, so metrics stay private.
+ */
 export async function startOpsServer({ port, host, registry, isReady }: OpsServerOptions): Promise<Server> {
   const server = createServer((request, response) => {
     const send = (status: number, type: string, body: string): void => {
@@ -29,8 +42,8 @@ export async function startOpsServer({ port, host, registry, isReady }: OpsServe
         return json(200, { status: 'ok' });
       case '/readyz':
         isReady().then(
-          (ready) => json(ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable' }),
-          () => json(503, { status: 'unavailable' }),
+          (readiness) => json(readiness.ready ? 200 : 503, readinessBody(readiness)),
+          () => json(503, readinessBody({ ready: false, reason: 'redis_unavailable' })),
         );
         return;
       default:
