@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -6,20 +7,22 @@ import type { K8sObject } from './k8s-checks.js';
 /**
  * Renders this project's Helm chart the way `helm template` would, for the
  * subset of Go templates and Sprig the chart uses (define/include, if/else,
- * range over maps, and the functions below). Helm itself cannot be installed
+ * range, variables, and the functions below). Helm itself cannot be installed
  * from the registries this project builds with, so the chart's output is
  * checked through this renderer; anything outside the subset is an error,
  * never silently passed through.
  */
 
 type Value = unknown;
-type Scope = { dot: Value; vars: Map<string, Value> };
+/** Go's variable scoping: a variable lives until the `end` of the block that declared it. */
+type Scope = { dot: Value; vars: Map<string, Value>; parent: Scope | undefined };
 
 type Node =
   | { kind: 'text'; text: string }
   | { kind: 'action'; pipeline: string }
+  | { kind: 'set'; variable: string; declare: boolean; pipeline: string }
   | { kind: 'if'; branches: { condition: string | undefined; body: Node[] }[] }
-  | { kind: 'range'; keyVar: string; valueVar: string; pipeline: string; body: Node[] };
+  | { kind: 'range'; keyVar: string | undefined; valueVar: string | undefined; pipeline: string; body: Node[] };
 
 interface Token {
   kind: 'text' | 'action';
@@ -85,12 +88,19 @@ function parseNodes(tokens: Token[], defines: Map<string, Node[]>): Node[] {
         }
         nodes.push({ kind: 'if', branches });
       } else if (word === 'range') {
-        const match = /^range\s+(\$\w+)\s*,\s*(\$\w+)\s*:=\s*(.+)$/.exec(action);
+        // range PIPELINE | range $v := PIPELINE | range $k, $v := PIPELINE
+        const match = /^range\s+(?:(\$\w+)\s*(?:,\s*(\$\w+)\s*)?:=\s*)?(.+)$/.exec(action);
         if (!match) throw new Error(`unsupported range: ${action}`);
-        const { nodes: body } = block(['end']);
-        nodes.push({ kind: 'range', keyVar: match[1] ?? '', valueVar: match[2] ?? '', pipeline: match[3] ?? '', body });
+        const [, first, second, pipeline = ''] = match;
+        const { nodes: body, stop } = block(['else', 'end']);
+        if (stop !== 'end') throw new Error(`unsupported {{ ${stop} }} in range`);
+        nodes.push({ kind: 'range', keyVar: second ? first : undefined, valueVar: second ?? first, pipeline, body });
       } else if (word.startsWith('/*')) {
         continue;
+      } else if (word.startsWith('$') && /^\$\w*\s*:?=/.test(action)) {
+        const match = /^(\$\w*)\s*(:?=)\s*(.+)$/.exec(action);
+        if (!match) throw new Error(`bad assignment: ${action}`);
+        nodes.push({ kind: 'set', variable: match[1] ?? '', declare: match[2] === ':=', pipeline: match[3] ?? '' });
       } else {
         nodes.push({ kind: 'action', pipeline: action });
       }
@@ -137,6 +147,16 @@ const print = (value: Value): string => {
   throw new Error(`cannot print ${JSON.stringify(value)} (Helm would print a Go map)`);
 };
 
+/** Go ranges over map keys in sorted order, comparing strings byte by byte. */
+const goKeyOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+function lookupVar(scope: Scope, name: string): { scope: Scope } | undefined {
+  for (let at: Scope | undefined = scope; at; at = at.parent) if (at.vars.has(name)) return { scope: at };
+  return undefined;
+}
+
+const child = (scope: Scope, dot: Value = scope.dot): Scope => ({ dot, vars: new Map(), parent: scope });
+
 const indentLines = (spaces: number, text: string): string =>
   text
     .split('\n')
@@ -150,10 +170,19 @@ export interface ChartContext {
   readonly Files: { Get: (path: string) => string };
 }
 
+/**
+ * What `lookup` can see. `helm template` has no cluster and gets an empty map
+ * for every lookup; tests pass objects here to play an upgrade.
+ */
+export type Cluster = readonly (K8sObject & { metadata: { namespace?: string } })[];
+
 export class HelmRenderer {
   private readonly defines = new Map<string, Node[]>();
 
-  constructor(private readonly chartDir: string) {
+  constructor(
+    private readonly chartDir: string,
+    private readonly cluster: Cluster = [],
+  ) {
     for (const file of readdirSync(join(chartDir, 'templates')).filter((name) => name.endsWith('.tpl'))) {
       parseNodes(lex(readFileSync(join(chartDir, 'templates', file), 'utf8')), this.defines);
     }
@@ -172,8 +201,12 @@ export class HelmRenderer {
 
   /** Renders one template file of the chart to text. */
   renderFile(name: string, context: ChartContext): string {
-    const nodes = parseNodes(lex(readFileSync(join(this.chartDir, 'templates', name), 'utf8')), this.defines);
-    return this.renderNodes(nodes, { dot: context, vars: new Map([['$', context]]) });
+    return this.renderText(readFileSync(join(this.chartDir, 'templates', name), 'utf8'), context);
+  }
+
+  /** Renders template source with the chart's named templates in reach. */
+  renderText(source: string, dot: Value): string {
+    return this.renderNodes(parseNodes(lex(source), this.defines), { dot, vars: new Map([['$', dot]]), parent: undefined });
   }
 
   private renderNodes(nodes: Node[], scope: Scope): string {
@@ -186,19 +219,38 @@ export class HelmRenderer {
         case 'action':
           out += print(this.pipeline(node.pipeline, scope));
           break;
+        case 'set': {
+          // Like Go, a declaration or assignment prints nothing.
+          const value = this.pipeline(node.pipeline, scope);
+          if (node.declare) {
+            scope.vars.set(node.variable, value);
+          } else {
+            const owner = lookupVar(scope, node.variable);
+            if (!owner) throw new Error(`undefined variable ${node.variable}`);
+            owner.scope.vars.set(node.variable, value);
+          }
+          break;
+        }
         case 'if': {
           const branch = node.branches.find((b) => b.condition === undefined || truthy(this.pipeline(b.condition, scope)));
-          if (branch) out += this.renderNodes(branch.body, scope);
+          if (branch) out += this.renderNodes(branch.body, child(scope));
           break;
         }
         case 'range': {
           const collection = this.pipeline(node.pipeline, scope);
-          if (typeof collection !== 'object' || collection === null) break;
-          for (const key of Object.keys(collection).sort()) {
-            const vars = new Map(scope.vars);
-            vars.set(node.keyVar, key);
-            vars.set(node.valueVar, (collection as Record<string, unknown>)[key]);
-            out += this.renderNodes(node.body, { dot: scope.dot, vars });
+          if (collection === undefined || collection === null) break;
+          if (typeof collection !== 'object') throw new Error(`range can't iterate over ${JSON.stringify(collection)}`);
+          // Lists keep their order; maps go in sorted key order, as in Go.
+          const entries: [Value, Value][] = Array.isArray(collection)
+            ? collection.map((item, index) => [index, item])
+            : Object.keys(collection)
+                .sort(goKeyOrder)
+                .map((key) => [key, (collection as Record<string, unknown>)[key]]);
+          for (const [key, item] of entries) {
+            const inner = child(scope, item);
+            if (node.keyVar) inner.vars.set(node.keyVar, key);
+            if (node.valueVar) inner.vars.set(node.valueVar, item);
+            out += this.renderNodes(node.body, inner);
           }
           break;
         }
@@ -220,8 +272,10 @@ export class HelmRenderer {
 
   private command(terms: string[], scope: Scope, piped: { value: Value } | undefined): Value {
     const [head = '', ...rest] = terms;
+    if (head === 'and' || head === 'or') return this.shortCircuit(head, rest, scope, piped);
     const args = rest.map((term) => this.term(term, scope));
     if (piped) args.push(piped.value);
+    if (head === 'lookup') return this.lookup(args);
     const fn = FUNCTIONS[head];
     if (fn) return fn(args, (name, dot) => this.include(name, dot));
     const value = this.term(head, scope);
@@ -230,10 +284,33 @@ export class HelmRenderer {
     return value;
   }
 
+  /** `and` and `or` stop at the first argument that decides, as in Go 1.18+: later ones are not evaluated. */
+  private shortCircuit(head: 'and' | 'or', terms: string[], scope: Scope, piped: { value: Value } | undefined): Value {
+    const thunks: (() => Value)[] = terms.map((term) => () => this.term(term, scope));
+    if (piped) thunks.push(() => piped.value);
+    if (thunks.length === 0) throw new Error(`${head} needs arguments`);
+    let result: Value;
+    for (const thunk of thunks) {
+      result = thunk();
+      if (truthy(result) === (head === 'or')) return result;
+    }
+    return result;
+  }
+
+  /** `lookup apiVersion kind namespace name`: the object, or an empty map as `helm template` returns. */
+  private lookup(args: Value[]): Value {
+    const [apiVersion, kind, namespace, name] = args;
+    if (args.length !== 4 || typeof name !== 'string' || name === '') throw new Error('lookup: only single objects by name are supported');
+    const found = this.cluster.find(
+      (o) => o.apiVersion === apiVersion && o.kind === kind && o.metadata.name === name && (o.metadata.namespace ?? namespace) === namespace,
+    );
+    return found ? structuredClone(found) : {};
+  }
+
   private include(name: string, dot: Value): string {
     const nodes = this.defines.get(name);
     if (!nodes) throw new Error(`no template ${name}`);
-    return this.renderNodes(nodes, { dot, vars: new Map([['$', dot]]) });
+    return this.renderNodes(nodes, { dot, vars: new Map([['$', dot]]), parent: undefined });
   }
 
   private term(term: string, scope: Scope): Value {
@@ -245,8 +322,9 @@ export class HelmRenderer {
     if (term.startsWith('.')) return field(scope.dot, term.slice(1).split('.'));
     if (term.startsWith('$')) {
       const [name = '', ...path] = term.split('.');
-      if (!scope.vars.has(name)) throw new Error(`undefined variable ${name}`);
-      return field(scope.vars.get(name), path);
+      const owner = lookupVar(scope, name);
+      if (!owner) throw new Error(`undefined variable ${name}`);
+      return field(owner.scope.vars.get(name), path);
     }
     throw new Error(`unsupported term: ${term}`);
   }
@@ -278,13 +356,53 @@ const FUNCTIONS: Record<string, Fn> = {
   },
   default: ([fallback, value]) => (truthy(value) ? value : fallback),
   not: ([value]) => !truthy(value),
-  and: (args) => args.reduce((result, value) => (truthy(result) ? value : result)),
-  or: (args) => args.find(truthy) ?? args[args.length - 1],
+  index: ([collection, ...keys]) => keys.reduce((current, key) => indexOf(current, key), collection),
+  b64enc: ([value]) => Buffer.from(text('b64enc', value)).toString('base64'),
+  b64dec: ([value]) => {
+    // Sprig would return the decoder's error text as the value; failing is louder.
+    const encoded = text('b64dec', value);
+    if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(encoded)) throw new Error(`b64dec: not base64: ${encoded}`);
+    return Buffer.from(encoded, 'base64').toString('utf8');
+  },
+  randAlphaNum: ([count]) => randomAlphaNum(Number(count)),
 };
 
-/** `helm template`: every manifest the chart renders with these values, as parsed objects. */
-export function renderChart(chartDir: string, overrides: Record<string, unknown> = {}): { objects: K8sObject[]; notes: string } {
-  const renderer = new HelmRenderer(chartDir);
+function text(fn: string, value: Value): string {
+  if (typeof value !== 'string') throw new Error(`${fn} wants a string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Go's `index`: a missing map key is the zero value; nil or an index out of range is an error. */
+function indexOf(collection: Value, key: Value): Value {
+  if (collection === undefined || collection === null) throw new Error('index of untyped nil');
+  if (Array.isArray(collection)) {
+    if (typeof key !== 'number' || !Number.isInteger(key) || key < 0 || key >= collection.length) throw new Error(`index out of range: ${String(key)}`);
+    return collection[key] as Value;
+  }
+  if (typeof collection !== 'object' || typeof key !== 'string') throw new Error(`can't index ${JSON.stringify(collection)} with ${JSON.stringify(key)}`);
+  return (collection as Record<string, unknown>)[key];
+}
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Sprig's randAlphaNum: letters and digits from a cryptographic source, without modulo bias. */
+function randomAlphaNum(count: number): string {
+  if (!Number.isInteger(count) || count < 0) throw new Error(`randAlphaNum: bad length ${count}`);
+  let out = '';
+  while (out.length < count) {
+    for (const byte of randomBytes(count)) {
+      if (byte < 248 && out.length < count) out += ALPHANUMERIC.charAt(byte % 62);
+    }
+  }
+  return out;
+}
+
+/**
+ * `helm template`: every manifest the chart renders with these values, as
+ * parsed objects. `cluster` is what `lookup` finds (nothing, offline).
+ */
+export function renderChart(chartDir: string, overrides: Record<string, unknown> = {}, cluster: Cluster = []): { objects: K8sObject[]; notes: string } {
+  const renderer = new HelmRenderer(chartDir, cluster);
   const defaults = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as Record<string, unknown>;
   const context = renderer.context(deepMerge(defaults, overrides));
   const objects: K8sObject[] = [];

@@ -98,9 +98,21 @@ export function typeErrors(objects: K8sObject[], label: string): string[] {
   return result.status === 0 ? [] : result.stdout.split('\n').filter((line) => line.includes('error TS'));
 }
 
-type Container = {
+type SecretKeyRef = { name: string; key: string; optional?: boolean };
+export type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: SecretKeyRef; configMapKeyRef?: SecretKeyRef } };
+type KeyItems = { items?: { key: string }[] };
+type Volume = {
+  name: string;
+  secret?: { secretName: string } & KeyItems;
+  configMap?: { name: string } & KeyItems;
+  projected?: { sources: { secret?: { name: string } & KeyItems }[] };
+};
+export type Container = {
   name: string;
   image: string;
+  args?: string[];
+  env?: EnvVar[];
+  envFrom?: { configMapRef?: { name: string; optional?: boolean }; secretRef?: { name: string; optional?: boolean } }[];
   ports?: { name?: string; containerPort: number }[];
   livenessProbe?: unknown;
   readinessProbe?: unknown;
@@ -108,10 +120,21 @@ type Container = {
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: { runAsNonRoot?: boolean; allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean; capabilities?: { drop?: string[] } };
 };
-type PodTemplate = { metadata: { labels: Record<string, string> }; spec: { containers: Container[]; securityContext?: { runAsNonRoot?: boolean } } };
+type PodTemplate = {
+  metadata: { labels: Record<string, string> };
+  spec: { containers: Container[]; initContainers?: Container[]; volumes?: Volume[]; securityContext?: { runAsNonRoot?: boolean } };
+};
+export type Workload = K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; template: PodTemplate } };
 
-export function workloads(objects: K8sObject[]): (K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; template: PodTemplate } })[] {
+export function workloads(objects: K8sObject[]): Workload[] {
   return objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet') as never;
+}
+
+/** The Deployment or StatefulSet whose pods carry this app.kubernetes.io/component. */
+export function workloadOf(objects: K8sObject[], component: string): Workload {
+  const found = workloads(objects).filter((w) => w.spec.template.metadata.labels['app.kubernetes.io/component'] === component);
+  if (found.length !== 1 || !found[0]) throw new Error(`${found.length} workloads for component ${component}`);
+  return found[0];
 }
 
 const matches = (selector: Record<string, string>, labels: Record<string, string>): boolean =>
@@ -183,4 +206,125 @@ export function envNames(objects: K8sObject[]): string[] {
   return objects
     .filter((o) => (o.kind === 'ConfigMap' || o.kind === 'Secret') && !o.metadata.name.includes('redis') && !o.metadata.name.includes('dashboard'))
     .flatMap((o) => Object.keys({ ...o.data, ...o.stringData }));
+}
+
+/**
+ * Every Secret key a workload's pods can read, as `secret/key`, or
+ * `secret/*` where they get the whole Secret (envFrom, a volume without items).
+ */
+export function secretAccess(workload: Workload): string[] {
+  const { containers, initContainers = [], volumes = [] } = workload.spec.template.spec;
+  const keys = (name: string, items: { key: string }[] | undefined) => (items ? items.map((item) => `${name}/${item.key}`) : [`${name}/*`]);
+  const access = [...containers, ...initContainers].flatMap((container) => [
+    ...(container.envFrom ?? []).flatMap((source) => (source.secretRef ? [`${source.secretRef.name}/*`] : [])),
+    ...(container.env ?? []).flatMap((variable) => {
+      const ref = variable.valueFrom?.secretKeyRef;
+      return ref ? [`${ref.name}/${ref.key}`] : [];
+    }),
+  ]);
+  for (const volume of volumes) {
+    if (volume.secret) access.push(...keys(volume.secret.secretName, volume.secret.items));
+    for (const source of volume.projected?.sources ?? []) if (source.secret) access.push(...keys(source.secret.name, source.secret.items));
+  }
+  return [...new Set(access)].sort();
+}
+
+type ServicePort = { name?: string; port: number; targetPort: string | number };
+type ServiceSpec = { selector: Record<string, string>; ports: ServicePort[] };
+type Backend = { service?: { name: string; port: { name?: string; number?: number } } };
+
+/** Container ports (name and number) that a Service port lands on. */
+function containerPortsBehind(objects: K8sObject[], service: K8sObject, port: ServicePort): { name?: string; containerPort: number; container: Container }[] {
+  const spec = service.spec as ServiceSpec;
+  return workloads(objects)
+    .filter((w) => matches(spec.selector, w.spec.template.metadata.labels))
+    .flatMap((w) => w.spec.template.spec.containers)
+    .flatMap((container) => (container.ports ?? []).filter((p) => p.name === port.targetPort || p.containerPort === port.targetPort).map((p) => ({ ...p, container })));
+}
+
+/**
+ * What the outside can reach: every Ingress backend must land on a container
+ * port named `http` that shares no number with a `metrics` port, through a
+ * Service port not named `metrics`; every ServiceMonitor must scrape ports
+ * named `metrics`. Problems as text; empty when all hold.
+ */
+export function exposureProblems(objects: K8sObject[]): string[] {
+  const problems: string[] = [];
+  const services = objects.filter((o) => o.kind === 'Service');
+  for (const ingress of objects.filter((o) => o.kind === 'Ingress')) {
+    const spec = ingress.spec as { defaultBackend?: Backend; rules?: { http?: { paths: { path?: string; backend: Backend }[] } }[] };
+    const backends = [spec.defaultBackend, ...(spec.rules ?? []).flatMap((rule) => (rule.http?.paths ?? []).map((path) => path.backend))].filter(
+      (backend): backend is Backend => backend !== undefined,
+    );
+    for (const backend of backends) {
+      const where = `Ingress/${ingress.metadata.name}`;
+      if (!backend.service) {
+        problems.push(`${where}: a backend that is not a Service`);
+        continue;
+      }
+      const { name, port: wanted } = backend.service;
+      const service = services.find((o) => o.metadata.name === name);
+      const port = (service?.spec as ServiceSpec | undefined)?.ports.find((p) => (wanted.name !== undefined ? p.name === wanted.name : p.port === wanted.number));
+      if (!service || !port) {
+        problems.push(`${where}: no Service ${name} port ${String(wanted.name ?? wanted.number)}`);
+        continue;
+      }
+      if (port.name === 'metrics') problems.push(`${where}: routes Service/${name} port metrics`);
+      for (const target of containerPortsBehind(objects, service, port)) {
+        const metrics = (target.container.ports ?? []).filter((p) => p.name === 'metrics').map((p) => p.containerPort);
+        if (target.name !== 'http' || metrics.includes(target.containerPort)) {
+          problems.push(`${where}: Service/${name} port ${String(port.name ?? port.port)} lands on container port ${String(target.name ?? target.containerPort)}`);
+        }
+      }
+    }
+  }
+  for (const monitor of objects.filter((o) => o.kind === 'ServiceMonitor')) {
+    const spec = monitor.spec as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string }[] };
+    const selected = services.filter((o) => matches(spec.selector.matchLabels, o.metadata.labels ?? {}));
+    for (const endpoint of spec.endpoints) {
+      for (const service of selected) {
+        const port = (service.spec as ServiceSpec).ports.find((p) => p.name === endpoint.port);
+        if (!port) continue;
+        for (const target of containerPortsBehind(objects, service, port)) {
+          if (target.name !== 'metrics') problems.push(`ServiceMonitor/${monitor.metadata.name}: scrapes container port ${String(target.name ?? target.containerPort)} through Service/${service.metadata.name}`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+const fromSecret = (container: Container, variable: string, secret: string): SecretKeyRef | undefined => {
+  const ref = container.env?.find((v) => v.name === variable)?.valueFrom?.secretKeyRef;
+  return ref?.name === secret && ref.key === 'REDIS_PASSWORD' ? ref : undefined;
+};
+
+/**
+ * The bundled Redis (if any) requires the Secret's REDIS_PASSWORD, with no
+ * `protected-mode no`, and probes that authenticate; the API and the worker
+ * get the same REDIS_PASSWORD. Problems as text; empty when all hold.
+ */
+export function redisPasswordProblems(objects: K8sObject[], secret: string): string[] {
+  const problems: string[] = [];
+  const redis = workloads(objects).find((w) => w.spec.template.metadata.labels['app.kubernetes.io/component'] === 'redis');
+  if (redis) {
+    const container = redis.spec.template.spec.containers.find((c) => c.name === 'redis');
+    const args = container?.args ?? [];
+    const at = args.indexOf('--requirepass');
+    if (at < 0 || args[at + 1] !== '$(REDIS_PASSWORD)') problems.push(`redis: args ${JSON.stringify(args)} do not require $(REDIS_PASSWORD)`);
+    for (const variable of ['REDIS_PASSWORD', 'REDISCLI_AUTH']) {
+      const ref = container && fromSecret(container, variable, secret);
+      // An optional one would leave `$(REDIS_PASSWORD)` unexpanded: a password anyone can read in the manifest.
+      if (!ref || ref.optional) problems.push(`redis: ${variable} is not the required ${secret}/REDIS_PASSWORD`);
+    }
+    const configs = (redis.spec.template.spec.volumes ?? []).flatMap((v) => (v.configMap ? [v.configMap.name] : []));
+    for (const config of objects.filter((o) => o.kind === 'ConfigMap' && configs.includes(o.metadata.name))) {
+      for (const [file, text] of Object.entries(config.data ?? {})) if (/^\s*protected-mode\s+no\b/m.test(text)) problems.push(`redis: ${file} turns protected mode off`);
+    }
+  }
+  for (const component of ['api', 'worker']) {
+    const access = secretAccess(workloadOf(objects, component));
+    if (!access.includes(`${secret}/REDIS_PASSWORD`) && !access.includes(`${secret}/*`)) problems.push(`${component}: no REDIS_PASSWORD from ${secret}`);
+  }
+  return problems;
 }
