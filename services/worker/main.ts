@@ -23,7 +23,6 @@ import {
 import { assertNoEviction, assertSupportedRedis, connectRedis, createRedisClient } from '../../shared/redis/client.js';
 import { keyspace } from '../../shared/redis/keys.js';
 import { RedisPool } from '../../shared/redis/redis-pool.js';
-import { DIFFICULTY_PROFILES } from '../../shared/render/captcha-svg.js';
 import { renderPoolEntries } from '../../shared/render/pool-entries.js';
 import { renderStyleFor } from '../../shared/render/render-style.js';
 import { startOpsServer } from '../../shared/process/ops-server.js';
@@ -67,7 +66,7 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
   const render = async (count: number): Promise<Buffer[]> => {
     const started = performance.now();
     try {
-      const entries = await renderPoolEntries(count, config.answerLength, DIFFICULTY_PROFILES[config.renderDifficulty], style);
+      const entries = await renderPoolEntries(count, config.answerLength, config.renderDifficulty, style);
       renderMetrics.batch(count, (performance.now() - started) / 1000);
       return entries;
     } catch (error) {

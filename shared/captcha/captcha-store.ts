@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { poolExhausted } from '../errors.js';
 import { answerMatches } from './answer.js';
 import { decodeEntry } from './captcha-entry.js';
+import type { Difficulty } from './difficulty.js';
 import type { PoolObserver } from '../metrics/captcha-metrics.js';
 import type { PoolPolicy } from './pool-policy.js';
 import type { IssuedCaptchas, PoolIssue, PoolReader, RefillRequester } from './ports.js';
@@ -14,9 +15,19 @@ export interface IssuedCaptcha {
   readonly png: Buffer;
 }
 
+/** What a check learns about the captcha it consumed, for the caller and for telemetry. */
+export interface CheckedCaptcha {
+  readonly binding: string;
+  readonly difficulty: Difficulty;
+  /** When it was issued (ms since the epoch). */
+  readonly issuedAt: number;
+  /** Time from issue to this check: people need seconds, solvers milliseconds. */
+  readonly answeredAfterMs: number;
+}
+
 export type CheckResult =
-  | { readonly outcome: 'match'; readonly binding: string }
-  | { readonly outcome: 'mismatch'; readonly binding: string }
+  | ({ readonly outcome: 'match' } & CheckedCaptcha)
+  | ({ readonly outcome: 'mismatch' } & CheckedCaptcha)
   /** Never issued, already tried, or expired: these are indistinguishable by design. */
   | { readonly outcome: 'unknown' };
 
@@ -66,7 +77,7 @@ export class CaptchaStore {
     let waited = false;
     for (;;) {
       const issuedAt = clock.now();
-      const issued = await this.issueFromAnyShard(binding);
+      const issued = await this.issueFromAnyShard(stampBinding(issuedAt, binding));
       const entry = issued ? decodeEntry(issued.entry) : undefined;
       if (issued && entry) return { id: issued.id, issuedAt, png: entry.png };
       if (issued) continue; // a malformed entry cannot be checked and expires unseen; try the next
@@ -92,8 +103,15 @@ export class CaptchaStore {
   async check(id: string, typed: string): Promise<CheckResult> {
     const stored = await this.options.issued.take(id);
     const entry = stored ? decodeEntry(stored) : undefined;
-    if (!entry) return { outcome: 'unknown' };
-    return { outcome: answerMatches(entry.answer, typed) ? 'match' : 'mismatch', binding: entry.binding };
+    const stamped = entry ? readStamp(entry.binding) : undefined;
+    if (!entry || !stamped) return { outcome: 'unknown' };
+    return {
+      outcome: answerMatches(entry.answer, typed) ? 'match' : 'mismatch',
+      binding: stamped.binding,
+      difficulty: entry.difficulty,
+      issuedAt: stamped.issuedAt,
+      answeredAfterMs: Math.max(0, this.options.clock.now() - stamped.issuedAt),
+    };
   }
 
   private async issueFromAnyShard(binding: string): Promise<PoolIssue['issued']> {
@@ -119,3 +137,17 @@ export class CaptchaStore {
   }
 }
 
+
+/**
+ * The issue time travels with the captcha, ahead of the caller's binding, so
+ * a check can tell how long the answer took without another Redis round trip.
+ */
+function stampBinding(issuedAt: number, binding: string): string {
+  return `${issuedAt.toString(36)}|${binding}`;
+}
+
+function readStamp(stamped: string): { issuedAt: number; binding: string } | undefined {
+  const separator = stamped.indexOf('|');
+  const issuedAt = separator > 0 ? parseInt(stamped.slice(0, separator), 36) : Number.NaN;
+  return Number.isFinite(issuedAt) ? { issuedAt, binding: stamped.slice(separator + 1) } : undefined;
+}

@@ -8,6 +8,12 @@ export type MetricsApi = 'classic_v2' | 'classic_v3' | 'widget' | 'siteverify';
 /** `replayed`: an idempotent retry of a siteverify that succeeded before, counted apart so successes are not counted twice. */
 export type VerificationOutcome = 'success' | 'replayed' | 'mismatch' | 'unknown' | 'duplicate' | 'invalid' | 'timeout';
 
+/** Where an answered captcha came from: the public APIs, or the study page operators calibrate on. */
+export type AnswerSource = 'classic_v2' | 'classic_v3' | 'widget' | 'study';
+
+/** Seconds from issue to answer. People need a few seconds to read and type six characters; solvers need milliseconds. */
+export const SOLVE_TIME_BUCKETS = [0.5, 1, 1.5, 2, 3, 5, 8, 13, 21, 34, 60, 120, 300];
+
 /** What the captcha rules report about the pool; the metrics adapter implements it. */
 export interface PoolObserver {
   waited(): void;
@@ -31,6 +37,7 @@ export class CaptchaMetrics implements PoolObserver {
   private readonly redisErrorsTotal: Counter;
   private readonly rateLimitedTotal: Counter<'action'>;
   private readonly requestDuration: Histogram<'route' | 'method' | 'status'>;
+  private readonly solveDuration: Histogram<'api' | 'site' | 'difficulty' | 'outcome'>;
 
   constructor(
     registry: Registry,
@@ -66,6 +73,13 @@ export class CaptchaMetrics implements PoolObserver {
       labelNames: ['action'],
       registers,
     });
+    this.solveDuration = new Histogram({
+      name: 'captcha_solve_duration_seconds',
+      help: 'Time from issue to answer of every answered captcha (one try each, so success/count is the first-try solve rate), by API, site, difficulty and outcome.',
+      labelNames: ['api', 'site', 'difficulty', 'outcome'],
+      buckets: SOLVE_TIME_BUCKETS,
+      registers,
+    });
     this.requestDuration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration, by route template, method and status.',
@@ -81,6 +95,11 @@ export class CaptchaMetrics implements PoolObserver {
 
   verified(api: MetricsApi, outcome: VerificationOutcome, sitekey?: string): void {
     this.verificationsTotal.inc({ api, site: this.site(sitekey), outcome });
+  }
+
+  /** One answered captcha: right (`success`) or wrong (`mismatch`), after `seconds`. */
+  answered(api: AnswerSource, difficulty: string, outcome: 'success' | 'mismatch', seconds: number, sitekey?: string): void {
+    this.solveDuration.observe({ api, site: this.site(sitekey), difficulty, outcome }, seconds);
   }
 
   waited(): void {

@@ -1,6 +1,7 @@
 import { randomAnswer } from '../captcha/alphabet.js';
 import { encodeEntry } from '../captcha/captcha-entry.js';
-import type { DistortionProfile } from './captcha-svg.js';
+import type { Difficulty } from '../captcha/difficulty.js';
+import { DIFFICULTY_PROFILES } from './captcha-svg.js';
 import { newSeed } from './random.js';
 import type { RenderStyle } from './render-style.js';
 import { renderCaptcha } from './renderer.js';
@@ -9,14 +10,14 @@ import { renderCaptcha } from './renderer.js';
 export async function renderPoolEntries(
   count: number,
   answerLength: number,
-  profile?: DistortionProfile,
+  difficulty: Difficulty,
   style?: RenderStyle,
 ): Promise<Buffer[]> {
   return Promise.all(
     Array.from({ length: count }, async () => {
       const answer = randomAnswer(answerLength);
-      const { png } = await renderCaptcha(answer, newSeed(), profile, style);
-      return encodeEntry({ answer, png, binding: '' });
+      const { png } = await renderCaptcha(answer, newSeed(), DIFFICULTY_PROFILES[difficulty], style);
+      return encodeEntry({ answer, difficulty, png, binding: '' });
     }),
   );
 }

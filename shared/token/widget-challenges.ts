@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { DataEpoch, SiteRepository } from '../sites/ports.js';
 import { isSitekey, type Site } from '../sites/site.js';
+import type { Difficulty } from '../captcha/difficulty.js';
 import { ResponseTokens } from './response-token.js';
 
 export interface Challenge {
@@ -12,9 +13,16 @@ export interface Challenge {
   readonly expiresAt: number;
 }
 
+/** What telemetry learns from an answered challenge. */
+export interface AnsweredChallenge {
+  readonly difficulty: Difficulty;
+  readonly answeredAfterMs: number;
+}
+
 export type SolveOutcome =
-  | { readonly solved: true; readonly token: string; readonly expiresAt: number }
-  | { readonly solved: false; readonly reason: 'wrong_answer' | 'challenge_expired' };
+  | { readonly solved: true; readonly token: string; readonly expiresAt: number; readonly answered: AnsweredChallenge }
+  | { readonly solved: false; readonly reason: 'wrong_answer'; readonly answered?: AnsweredChallenge }
+  | { readonly solved: false; readonly reason: 'challenge_expired' };
 
 export interface WidgetChallengesOptions {
   readonly store: CaptchaStore;
@@ -52,10 +60,10 @@ export class WidgetChallenges {
     if (!id || typeof answer !== 'string') return { solved: false, reason: 'challenge_expired' };
     const result = await this.options.store.check(id, answer);
     if (result.outcome === 'unknown') return { solved: false, reason: 'challenge_expired' };
+    const answered = { difficulty: result.difficulty, answeredAfterMs: result.answeredAfterMs };
     // A challenge solved on another site or page counts as wrong: the binding is part of the proof.
-    if (result.outcome === 'mismatch' || result.binding !== bindingOf(site.sitekey, origin)) {
-      return { solved: false, reason: 'wrong_answer' };
-    }
+    if (result.binding !== bindingOf(site.sitekey, origin)) return { solved: false, reason: 'wrong_answer' };
+    if (result.outcome === 'mismatch') return { solved: false, reason: 'wrong_answer', answered };
     const solvedAt = this.options.clock.now();
     const expiresAt = solvedAt + this.options.tokenTtlSeconds * 1000;
     const token = this.options.tokens.sign({
@@ -67,7 +75,7 @@ export class WidgetChallenges {
       expiresAt,
       epoch: this.options.epoch.current(),
     });
-    return { solved: true, token, expiresAt };
+    return { solved: true, token, expiresAt, answered };
   }
 }
 

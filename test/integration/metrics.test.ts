@@ -52,6 +52,26 @@ describe('metrics', () => {
     expect(delta(before, after, 'http_request_duration_seconds_count', { ...route, status: '401' })).toBe(1);
   });
 
+  it('times every answered captcha from issue to check, by API, site, difficulty and outcome', async () => {
+    const before = (await scrape(`${cluster.api.opsUrl}/metrics`)).samples;
+    const slow = await issueCaptcha(base, '2.0');
+    const fast = await issueCaptcha(base, '2.0');
+    await call(`${base}/2.0/captcha/testCaptcha/hash/${fast.id}/response/${await cluster.answers.answerOf(fast.id)}`);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await call(`${base}/2.0/captcha/testCaptcha/hash/${slow.id}/response/WRONG1`);
+    await call(`${base}/2.0/captcha/testCaptcha/hash/${slow.id}/response/WRONG1`); // unknown now: not an answer
+    await solveWidget(base, cluster.answers, site.sitekey);
+    const after = (await scrape(`${cluster.api.opsUrl}/metrics`)).samples;
+    const classic = { api: 'classic_v2', site: 'none', difficulty: 'normal' };
+    expect(delta(before, after, 'captcha_solve_duration_seconds_count', { ...classic, outcome: 'success' })).toBe(1);
+    expect(delta(before, after, 'captcha_solve_duration_seconds_count', { ...classic, outcome: 'mismatch' })).toBe(1);
+    // The fast right answer falls in the 1 s bucket; the wrong one came after 1.6 s.
+    expect(delta(before, after, 'captcha_solve_duration_seconds_bucket', { ...classic, outcome: 'success', le: '1' })).toBe(1);
+    expect(delta(before, after, 'captcha_solve_duration_seconds_bucket', { ...classic, outcome: 'mismatch', le: '1.5' })).toBe(0);
+    expect(delta(before, after, 'captcha_solve_duration_seconds_sum', { ...classic, outcome: 'mismatch' })).toBeGreaterThanOrEqual(1.5);
+    expect(delta(before, after, 'captcha_solve_duration_seconds_count', { api: 'widget', site: site.sitekey, difficulty: 'normal', outcome: 'success' })).toBe(1);
+  });
+
   it('counts widget solves and siteverify outcomes per site', async () => {
     const before = (await scrape(`${cluster.api.opsUrl}/metrics`)).samples;
     const token = await solveWidget(base, cluster.answers, site.sitekey);
@@ -107,7 +127,7 @@ describe('metrics', () => {
   });
 
   it('passes promtool check metrics on both services', async () => {
-    if (!promtoolPath()) return;
+    expect(promtoolPath(), 'promtool is required: apt-get install prometheus').toBeDefined();
     for (const url of [`${cluster.api.opsUrl}/metrics`, `${cluster.worker?.opsUrl ?? ''}/metrics`]) {
       const { text } = await scrape(url);
       const result = promtool(['check', 'metrics'], text);

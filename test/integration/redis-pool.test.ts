@@ -6,7 +6,7 @@ import { keyspace, poolShardTag } from '../../shared/redis/keys.js';
 import { RedisIssuedCaptchas } from '../../shared/redis/redis-issued-captchas.js';
 import { RedisPool } from '../../shared/redis/redis-pool.js';
 
-const pooled = (answer: string): Buffer => encodeEntry({ answer, png: Buffer.from(`png of ${answer}`), binding: '' });
+const pooled = (answer: string): Buffer => encodeEntry({ answer, difficulty: 'normal', png: Buffer.from(`png of ${answer}`), binding: '' });
 
 describe('Redis pool and issued captchas', () => {
   let redis: RedisClient;
@@ -36,7 +36,7 @@ describe('Redis pool and issued captchas', () => {
     expect(first?.id).toMatch(new RegExp(`^${poolShardTag(3)}[0-9a-f]{36}$`));
     expect(first?.entry.equals(pooled('AAAAAA'))).toBe(true);
     const stored = decodeEntry((await issued.read(first?.id ?? '')) ?? Buffer.alloc(0));
-    expect(stored).toEqual({ answer: 'AAAAAA', png: Buffer.from('png of AAAAAA'), binding: '["site","https://a.example"]' });
+    expect(stored).toEqual({ answer: 'AAAAAA', difficulty: 'normal', png: Buffer.from('png of AAAAAA'), binding: '["site","https://a.example"]' });
     const ttl = await redis.ttl(keys.captcha(first?.id ?? ''));
     expect(ttl).toBeGreaterThan(115);
     expect(ttl).toBeLessThanOrEqual(120);

@@ -6,7 +6,7 @@ import { AppError } from '../../shared/errors.js';
 import { FakeClock, MemoryIssued, MemoryPool, RecordingRefills } from '../support/fakes.js';
 
 const png = Buffer.from('89504e47', 'hex');
-const pooled = (answer: string): Buffer => encodeEntry({ answer, png, binding: '' });
+const pooled = (answer: string): Buffer => encodeEntry({ answer, difficulty: 'normal', png, binding: '' });
 
 describe('CaptchaStore', () => {
   let clock: FakeClock;
@@ -42,8 +42,8 @@ describe('CaptchaStore', () => {
 
   it('accepts the right answer once, ignoring case and white space', async () => {
     await pool.push(1, [pooled('AC3FH7')]);
-    const { id } = await store.issue();
-    expect(await store.check(id, ' ac3fh7 ')).toEqual({ outcome: 'match', binding: '' });
+    const { id, issuedAt } = await store.issue();
+    expect(await store.check(id, ' ac3fh7 ')).toEqual({ outcome: 'match', binding: '', difficulty: 'normal', issuedAt, answeredAfterMs: 0 });
     expect(await store.check(id, 'AC3FH7')).toEqual({ outcome: 'unknown' });
     expect(await store.image(id)).toBeUndefined();
   });
@@ -66,7 +66,14 @@ describe('CaptchaStore', () => {
   it('keeps binding data with the answer and hands it back on check', async () => {
     await pool.push(0, [pooled('AC3FH7')]);
     const { id } = await store.issue('site-a|https://a.example');
-    expect(await store.check(id, 'AC3FH7')).toEqual({ outcome: 'match', binding: 'site-a|https://a.example' });
+    expect(await store.check(id, 'AC3FH7')).toMatchObject({ outcome: 'match', binding: 'site-a|https://a.example' });
+  });
+
+  it('tells a check when the captcha was issued and at what difficulty, for solve-time telemetry', async () => {
+    await pool.push(0, [encodeEntry({ answer: 'AC3FH7', difficulty: 'hard', png, binding: '' })]);
+    const { id, issuedAt } = await store.issue('binding');
+    clock.advance(4_250);
+    expect(await store.check(id, 'wrong')).toEqual({ outcome: 'mismatch', binding: 'binding', difficulty: 'hard', issuedAt, answeredAfterMs: 4_250 });
   });
 
   it('finds captchas in any shard', async () => {

@@ -61,6 +61,9 @@ export function classicRoutes({ store, metrics, publicUrl, parseBody, limit }: C
       // A hash that cannot be ours answers exactly like an unknown one.
       const result = id ? await store.check(id, typed) : { outcome: 'unknown' as const };
       metrics.verified(api, OUTCOMES[result.outcome]);
+      if (result.outcome !== 'unknown') {
+        metrics.answered(api, result.difficulty, OUTCOMES[result.outcome], result.answeredAfterMs / 1000);
+      }
       send(ctx, result.outcome === 'match' ? testSuccessResponse() : mismatchResponse(version));
     };
 

@@ -83,6 +83,10 @@ export function widgetRoutes({ challenges, metrics, parseBody, limit, widgetScri
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const outcome = await challenges.solve(site, origin, body.challenge, body.answer);
     metrics.verified('widget', outcome.solved ? 'success' : OUTCOMES[outcome.reason], site.sitekey);
+    if ('answered' in outcome && outcome.answered) {
+      const { difficulty, answeredAfterMs } = outcome.answered;
+      metrics.answered('widget', difficulty, outcome.solved ? 'success' : 'mismatch', answeredAfterMs / 1000, site.sitekey);
+    }
     ctx.set('Cache-Control', 'no-store');
     ctx.body = outcome.solved
       ? { solved: true, response: outcome.token, expiresAt: new Date(outcome.expiresAt).toISOString() }
