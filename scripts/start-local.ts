@@ -95,23 +95,25 @@ async function main(): Promise<void> {
     const installed = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
     if (!installed) {
       say(`nothing answers at ${redisUrl} and redis-server is not installed.`);
-      say('Start Redis 6.2+ (for example `apt-get install redis-server`, or `docker run -p 6379:6379 redis:7`)');
+      say('Start Redis 7 or newer (for example `apt-get install redis-server`, or `docker run -p 6379:6379 redis:7`)');
       say('or point REDIS_URL at one, then run `npm start` again.');
       process.exit(1);
     }
     redisUrl = await startPrivateRedis();
     privateRedis = true;
     say(`nothing answered at ${config.redisUrl}; started a private redis-server at ${redisUrl} for this run`);
+  } else {
+    say(`using the Redis at ${redisUrl.replace(/\/\/[^@/]*@/, '//')}`);
   }
   const base = config.publicUrl || `http://127.0.0.1:${config.port}`;
   const demo = await prepareDemoSite(redisUrl, config);
   const tokenSecret = config.tokenSecret || randomBytes(32).toString('base64url');
   if (!config.tokenSecret) say('TOKEN_SECRET is not set; using a random one for this run');
-  const env = { ...process.env, REDIS_URL: redisUrl, TOKEN_SECRET: tokenSecret, DEMO_SITEKEY: demo.sitekey, DEMO_API_KEY: demo.apiKey };
+  const env = { STUDY_PAGE: 'true', ...process.env, REDIS_URL: redisUrl, TOKEN_SECRET: tokenSecret, DEMO_SITEKEY: demo.sitekey, DEMO_API_KEY: demo.apiKey };
   startService('worker', env);
   startService('api', env);
   say(`demo site: sitekey ${demo.sitekey}, API key ${demo.apiKey} (a new key each start)`);
-  say(`API on ${base} — try ${base}/3.0/captcha, or open ${base}/demo in a browser (Ctrl-C stops everything)`);
+  say(`API on ${base} — try ${base}/3.0/captcha, or open ${base}/demo (and ${base}/demo/study) in a browser (Ctrl-C stops everything)`);
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 }

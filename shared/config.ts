@@ -156,6 +156,11 @@ const variables = {
     default: '',
     doc: 'Sitekey of the /demo page. Empty (with DEMO_API_KEY): no demo. `npm start` sets both.',
   },
+  STUDY_PAGE: {
+    schema: booleanFlag,
+    default: 'false',
+    doc: 'Serve /demo/study, where people read 30 captchas of every difficulty and see their own solve rate and time; their answers count in captcha_solve_duration_seconds{api="study"}. `npm start` turns it on.',
+  },
   DEMO_API_KEY: {
     schema: z.string().max(128),
     default: '',

@@ -15,6 +15,8 @@ import type { RateLimiter } from '../../shared/abuse/rate-limits.js';
 import { errorHandler } from './error-handler.js';
 import { classicErrorScope, classicRoutes } from './routes/classic-routes.js';
 import { demoRoutes } from './routes/demo-routes.js';
+import { studyRoutes } from './routes/study-routes.js';
+import type { Study } from '../../shared/study/study.js';
 import { healthRoutes } from './routes/health-routes.js';
 import type { Readiness } from '../../shared/process/ops-server.js';
 import { siteverifyRoutes } from './routes/siteverify-routes.js';
@@ -29,6 +31,8 @@ export interface ApiDependencies {
   readonly siteverify: Siteverify;
   readonly rateLimiter: RateLimiter;
   readonly widgetScript: Buffer | undefined;
+  /** The reading study behind /demo/study, when STUDY_PAGE is on. */
+  readonly study: { readonly study: Study; readonly script: Buffer | undefined } | undefined;
   readonly isReady: () => Promise<Readiness>;
   /** True once a shutdown began: responses then close their connection. */
   readonly isDraining: () => boolean;
@@ -58,6 +62,7 @@ export function createApiApp(deps: ApiDependencies): Koa {
   router.use(classicRoutes({ store: deps.store, metrics, publicUrl: config.publicUrl, parseBody, limit }).routes());
   router.use(siteverifyRoutes({ siteverify: deps.siteverify, metrics, parseBody, limit }).routes());
   router.use(widgetRoutes({ challenges: deps.challenges, metrics, parseBody, limit, widgetScript: deps.widgetScript }).routes());
+  if (deps.study) router.use(studyRoutes({ ...deps.study, parseBody, limit }).routes());
   if (config.demoSitekey !== '' && config.demoApiKey !== '') {
     router.use(demoRoutes({ sitekey: config.demoSitekey, apiKey: config.demoApiKey, parseBody, limit }).routes());
   }

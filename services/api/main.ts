@@ -24,6 +24,12 @@ import { ResponseTokens } from '../../shared/token/response-token.js';
 import { Siteverify } from '../../shared/token/siteverify.js';
 import { WidgetChallenges } from '../../shared/token/widget-challenges.js';
 import { createApiApp } from './app.js';
+import { randomAnswer } from '../../shared/captcha/alphabet.js';
+import { DIFFICULTY_PROFILES } from '../../shared/render/captcha-svg.js';
+import { newSeed } from '../../shared/render/random.js';
+import { renderStyleFor } from '../../shared/render/render-style.js';
+import { renderCaptcha } from '../../shared/render/renderer.js';
+import { Study } from '../../shared/study/study.js';
 import { startOpsServer, type Readiness } from '../../shared/process/ops-server.js';
 
 export interface RunningApi {
@@ -99,7 +105,8 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
     challenges,
     siteverify,
     rateLimiter: new RedisRateLimiter(redis, keys),
-    widgetScript: await loadWidgetScript(),
+    widgetScript: await loadBrowserScript('widget.js'),
+    study: config.studyPage ? { study: createStudy(config, store, metrics), script: await loadBrowserScript('study.js') } : undefined,
     isReady,
     isDraining: () => draining,
   });
@@ -152,9 +159,23 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
   };
 }
 
-/** The browser widget, built by `npm run build` into dist/widget/. */
-async function loadWidgetScript(): Promise<Buffer | undefined> {
-  return readFile(join(projectRoot(), 'dist', 'widget', 'widget.js')).catch(() => undefined);
+/** The study renders on demand, in this deployment's style, at every difficulty. */
+function createStudy(config: Config, store: CaptchaStore, metrics: CaptchaMetrics): Study {
+  const style = renderStyleFor(config.renderStyleSecret);
+  return new Study(
+    store,
+    async (difficulty) => {
+      const answer = randomAnswer(config.answerLength);
+      const { png } = await renderCaptcha(answer, newSeed(), DIFFICULTY_PROFILES[difficulty], style);
+      return { answer, png };
+    },
+    ({ correct, difficulty, seconds }) => metrics.answered('study', difficulty, correct ? 'success' : 'mismatch', seconds),
+  );
+}
+
+/** A browser script (the widget, the study page), built by `npm run build` into dist/widget/. */
+async function loadBrowserScript(name: string): Promise<Buffer | undefined> {
+  return readFile(join(projectRoot(), 'dist', 'widget', name)).catch(() => undefined);
 }
 
 if (isMainModule(import.meta.url)) runService('api', () => startApi());

@@ -2,7 +2,8 @@ import { randomInt } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { poolExhausted } from '../errors.js';
 import { answerMatches } from './answer.js';
-import { decodeEntry } from './captcha-entry.js';
+import { decodeEntry, encodeEntry } from './captcha-entry.js';
+import { newCaptchaId } from './captcha-id.js';
 import type { Difficulty } from './difficulty.js';
 import type { PoolObserver } from '../metrics/captcha-metrics.js';
 import type { PoolPolicy } from './pool-policy.js';
@@ -91,6 +92,18 @@ export class CaptchaStore {
       }
       await clock.sleep(Math.min(this.pollIntervalMs, left));
     }
+  }
+
+  /**
+   * Issues a captcha rendered on demand rather than taken from the pool (the
+   * study page draws every difficulty, while the pool holds one). Same id,
+   * lifetime and single check as any other.
+   */
+  async issueRendered(captcha: { readonly answer: string; readonly difficulty: Difficulty; readonly png: Buffer }, binding = ''): Promise<IssuedCaptcha> {
+    const issuedAt = this.options.clock.now();
+    const id = newCaptchaId();
+    await this.options.issued.store(id, encodeEntry({ ...captcha, binding: stampBinding(issuedAt, binding) }), this.options.ttlSeconds);
+    return { id, issuedAt, png: captcha.png };
   }
 
   /** The PNG of a live captcha; undefined when unknown, used or expired. */

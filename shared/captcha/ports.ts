@@ -32,6 +32,8 @@ export interface IssuedCaptchas {
   read(id: string): Promise<Buffer | undefined>;
   /** Reads and deletes in one atomic step: whoever takes an entry is the only one who sees it. */
   take(id: string): Promise<Buffer | undefined>;
+  /** Stores an entry rendered on demand (not from the pool) under a fresh id. */
+  store(id: string, entry: Buffer, ttlSeconds: number): Promise<void>;
 }
 
 /** Asks the render workers to top up one shard. Repeated asks while one is pending are merged. */

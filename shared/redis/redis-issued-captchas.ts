@@ -14,6 +14,10 @@ export class RedisIssuedCaptchas implements IssuedCaptchas {
     return (await this.redis.getBuffer(this.keys.captcha(id)).catch(rethrowAsUnavailable)) ?? undefined;
   }
 
+  async store(id: string, entry: Buffer, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.keys.captcha(id), entry, 'EX', ttlSeconds).catch(rethrowAsUnavailable);
+  }
+
   async take(id: string): Promise<Buffer | undefined> {
     return (await this.redis.getdelBuffer(this.keys.captcha(id)).catch(rethrowAsUnavailable)) ?? undefined;
   }

@@ -64,6 +64,10 @@ export class MemoryIssued implements IssuedCaptchas {
     const stored = this.entries.get(id);
     return Promise.resolve(stored && stored.expiresAt > this.clock.now() ? stored.entry : undefined);
   }
+  store(id: string, entry: Buffer, ttlSeconds: number): Promise<void> {
+    this.put(id, entry, ttlSeconds);
+    return Promise.resolve();
+  }
   async take(id: string): Promise<Buffer | undefined> {
     const entry = await this.read(id);
     this.entries.delete(id);
