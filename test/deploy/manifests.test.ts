@@ -248,9 +248,11 @@ describe('container image', () => {
   const dockerfile = readFileSync('deploy/Dockerfile', 'utf8');
   const stages = dockerfile.split(/^FROM /m).slice(1);
 
-  it('is multi-stage on a pinned Node 20 slim base', () => {
+  it('is multi-stage on a pinned Node 24 (LTS) slim base, the version npm test also runs on', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage).toMatch(/^node:20\.\d+\.\d+-[a-z]+-slim\b/);
+    for (const stage of stages) expect(stage).toMatch(/^node:24\.\d+\.\d+-[a-z]+-slim\b/);
+    const tested = /const VERSION = '([\d.]+)'/.exec(readFileSync('scripts/test-on-node-lts.mjs', 'utf8'))?.[1];
+    for (const stage of stages) expect(stage.startsWith(`node:${tested ?? 'unknown'}-`)).toBe(true);
   });
 
   it('installs only production dependencies in the runtime stage and runs as a non-root user', () => {
