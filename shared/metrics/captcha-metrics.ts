@@ -20,10 +20,15 @@ export interface PoolObserver {
   exhausted(): void;
 }
 
-/** Both services' registry: a private one, with the default process metrics, never the global one. */
-export function createRegistry(service: 'api' | 'worker'): Registry {
+/**
+ * Both services' registry: a private one, with the default process metrics,
+ * never the global one. Series say which service they come from in a
+ * `component` label: the Prometheus Operator sets `service` itself (to the
+ * Kubernetes Service's name) and would rename ours to `exported_service`.
+ */
+export function createRegistry(component: 'api' | 'worker'): Registry {
   const registry = new Registry();
-  registry.setDefaultLabels({ service });
+  registry.setDefaultLabels({ component });
   collectDefaultMetrics({ register: registry });
   return registry;
 }

@@ -76,7 +76,7 @@ describe('plain manifests (kustomize)', () => {
     const objects = kustomize('k8s');
     expectDeployable(objects, 'kustomize-base');
     expect(kinds(objects)).toEqual(
-      ['ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'Service', 'Service', 'Service', 'Service', 'StatefulSet'],
+      ['ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Service', 'Service', 'Service', 'Service', 'Service', 'StatefulSet'],
     );
     const api = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'captcha-api') as { spec: { replicas: number } } | undefined;
     expect(api?.spec.replicas).toBeGreaterThanOrEqual(2);
@@ -144,6 +144,24 @@ describe('Helm chart (rendered by the project\'s Go-template renderer; see helm-
     expect(find(objects, 'ConfigMap', 'captcha-config')?.data?.REDIS_URL).toBeUndefined();
     expect(notes).toContain('https://captcha.example.com/3.0/captcha');
     expectMetricsOffThePublicPath(objects, 'captcha');
+  });
+
+  it('labels ServiceMonitors and PrometheusRules for the Prometheus that should pick them up, and budgets worker disruptions', () => {
+    const { objects } = renderChart(CHART, {
+      secrets: { tokenSecret: 'x'.repeat(48) },
+      monitoring: {
+        serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' } },
+        prometheusRule: { enabled: true, labels: { release: 'kube-prometheus-stack', team: 'web' } },
+      },
+    });
+    const monitors = objects.filter((o) => o.kind === 'ServiceMonitor');
+    expect(monitors).toHaveLength(2);
+    for (const monitor of monitors) expect(monitor.metadata.labels?.release).toBe('kube-prometheus-stack');
+    expect(objects.find((o) => o.kind === 'PrometheusRule')?.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack', team: 'web' });
+    expectDeployable(objects, 'helm-monitoring-labels');
+    const budgets = objects.filter((o) => o.kind === 'PodDisruptionBudget').map((o) => o.metadata.name).sort();
+    expect(budgets).toEqual(['captcha-api', 'captcha-worker']);
+    expect((find(objects, 'PodDisruptionBudget', 'captcha-worker') as unknown as { spec: { maxUnavailable: number } }).spec.maxUnavailable).toBe(1);
   });
 
   it('keeps an external Redis URL, password and all, in the Secret and out of every ConfigMap', () => {

@@ -120,9 +120,9 @@ describe('metrics', () => {
     expect(samples.filter((s) => s.name === 'captcha_queue_jobs').map((s) => s.labels.state).sort()).toEqual(
       ['active', 'delayed', 'failed', 'prioritized', 'waiting'],
     );
-    expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total' && s.labels.service === 'worker')).toBe(true);
+    expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total' && s.labels.component === 'worker')).toBe(true);
     const api = (await scrape(`${cluster.api.opsUrl}/metrics`)).samples;
-    expect(api.some((s) => s.name === 'process_cpu_user_seconds_total' && s.labels.service === 'api')).toBe(true);
+    expect(api.some((s) => s.name === 'process_cpu_user_seconds_total' && s.labels.component === 'api')).toBe(true);
     expect((await call(`${worker.opsUrl}/readyz`)).json).toEqual({ status: 'ready' });
   });
 

@@ -64,6 +64,12 @@ describe('Grafana dashboard and alert rules', () => {
     for (const expr of dashboardExpressions()) expect(expr).toContain('namespace=~"$namespace"');
   });
 
+  it('select on the component label, never on `service`, which the Prometheus Operator rewrites', () => {
+    const expressions = [...dashboardExpressions(), ...ruleExpressions()];
+    expect(expressions.filter((expr) => /\bcomponent=/.test(expr)).length).toBeGreaterThan(3);
+    for (const expr of expressions) expect(expr).not.toMatch(/\bservice\s*(=|!=|=~|!~)|by \([^)]*\bservice\b/);
+  });
+
   it('give every alert a summary and a runbook line', () => {
     const alerts = readFileSync(RULES, 'utf8').split('- alert: ').slice(1);
     expect(alerts.length).toBeGreaterThanOrEqual(8);
