@@ -20,6 +20,18 @@ export default defineConfig({
       },
       {
         test: {
+          // The same integration tests on a real 3-primary, 3-replica Redis Cluster (test/support/redis-cluster.ts).
+          name: 'integration-cluster',
+          include: ['test/integration/**/*.test.ts'],
+          // These two start a redis-server of their own (full, or with a password): standalone only.
+          exclude: ['test/integration/full-redis.test.ts', 'test/integration/redis-auth.test.ts'],
+          globalSetup: ['test/support/global-redis-cluster.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'cluster',
           include: ['test/cluster/**/*.test.ts'],
           testTimeout: 120_000,

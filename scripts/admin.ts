@@ -63,7 +63,7 @@ async function main(): Promise<number> {
   };
 
   const config = loadConfig();
-  const redis = createRedisClient(config.redisUrl, { failFast: false, password: config.redisPassword });
+  const redis = createRedisClient(config, { failFast: false });
   await connectRedis(redis);
   const admin = new SiteAdmin(new RedisSites(redis, keyspace(config.keyPrefix)));
   const print = (data: unknown, text: string): void => {

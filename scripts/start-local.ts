@@ -7,9 +7,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { ConfigError, loadConfig, type Config } from '../shared/config.js';
 import { connectRedis, createRedisClient } from '../shared/redis/client.js';
+import { describeRedis, openRedisConnection, redisMode, standaloneRedis, type RedisSettings } from '../shared/redis/connection.js';
 import { keyspace } from '../shared/redis/keys.js';
 import { RedisSites } from '../shared/redis/redis-sites.js';
 import { SiteAdmin } from '../shared/sites/site-admin.js';
@@ -21,12 +21,12 @@ function say(message: string): void {
   process.stdout.write(`[start] ${message}\n`);
 }
 
-async function redisAnswers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+async function redisAnswers(settings: RedisSettings): Promise<boolean> {
+  const client = openRedisConnection(settings, { failFast: true });
   client.on('error', () => undefined);
   try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
+    await connectRedis(client, 2000);
+    return true;
   } catch {
     return false;
   } finally {
@@ -51,7 +51,7 @@ async function startPrivateRedis(): Promise<string> {
   children.push(redis);
   const url = `redis://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 50; attempt++) {
-    if (await redisAnswers(url)) return url;
+    if (await redisAnswers(standaloneRedis(url))) return url;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('the private redis-server did not start');
@@ -90,8 +90,13 @@ let privateRedis = false;
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  let redis: RedisSettings = config;
   let redisUrl = config.redisUrl;
-  if (!(await redisAnswers(redisUrl))) {
+  if (!(await redisAnswers(redis))) {
+    if (redisMode(config) !== 'standalone') {
+      say(`the configured ${describeRedis(config)} does not answer; check REDIS_CLUSTER_NODES or REDIS_SENTINELS.`);
+      process.exit(1);
+    }
     const installed = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
     if (!installed) {
       say(`nothing answers at ${redisUrl} and redis-server is not installed.`);
@@ -100,16 +105,19 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     redisUrl = await startPrivateRedis();
+    redis = standaloneRedis(redisUrl);
     privateRedis = true;
     say(`nothing answered at ${config.redisUrl}; started a private redis-server at ${redisUrl} for this run`);
-  } else {
+  } else if (redisMode(config) === 'standalone') {
     say(`using the Redis at ${redisUrl.replace(/\/\/[^@/]*@/, '//')}`);
+  } else {
+    say(`using the ${describeRedis(config)}`);
   }
   const base = config.publicUrl || `http://127.0.0.1:${config.port}`;
-  const demo = await prepareDemoSite(redisUrl, config);
+  const demo = await prepareDemoSite(redis, config);
   const tokenSecret = config.tokenSecret || randomBytes(32).toString('base64url');
   if (!config.tokenSecret) say('TOKEN_SECRET is not set; using a random one for this run');
-  const env = { STUDY_PAGE: 'true', ...process.env, REDIS_URL: redisUrl, TOKEN_SECRET: tokenSecret, DEMO_SITEKEY: demo.sitekey, DEMO_API_KEY: demo.apiKey };
+  const env = { STUDY_PAGE: 'true', ...process.env, ...(privateRedis ? { REDIS_URL: redisUrl } : {}), TOKEN_SECRET: tokenSecret, DEMO_SITEKEY: demo.sitekey, DEMO_API_KEY: demo.apiKey };
   startService('worker', env);
   startService('api', env);
   say(`demo site: sitekey ${demo.sitekey}, API key ${demo.apiKey} (a new key each start)`);
@@ -119,8 +127,8 @@ async function main(): Promise<void> {
 }
 
 /** The demo site ("Local demo") for /demo, reused across runs, with a fresh API key each time. */
-async function prepareDemoSite(redisUrl: string, config: Config): Promise<{ sitekey: string; apiKey: string }> {
-  const redis = createRedisClient(redisUrl, { failFast: false });
+async function prepareDemoSite(settings: RedisSettings, config: Config): Promise<{ sitekey: string; apiKey: string }> {
+  const redis = createRedisClient(settings, { failFast: false });
   try {
     await connectRedis(redis);
     const admin = new SiteAdmin(new RedisSites(redis, keyspace(config.keyPrefix)));

@@ -11,16 +11,66 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `host:port,host:port` (an IPv6 host in brackets); empty is an empty list. */
+const hostPortList = z
+  .string()
+  .regex(/^$|^\s*(\[[0-9A-Fa-f:.]+\]|[^\s,:[\]]+):\d{1,5}\s*(,\s*(\[[0-9A-Fa-f:.]+\]|[^\s,:[\]]+):\d{1,5}\s*)*$/, 'comma-separated host:port')
+  .transform((value): readonly HostPort[] =>
+    value === ''
+      ? []
+      : value.split(',').map((entry) => {
+          const trimmed = entry.trim();
+          const colon = trimmed.lastIndexOf(':');
+          return { host: trimmed.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(trimmed.slice(colon + 1)) };
+        }),
+  )
+  .refine((nodes) => nodes.every((node) => node.port >= 1 && node.port <= 65_535), 'ports are 1 to 65535');
+
 const variables = {
   REDIS_URL: {
     schema: z.url({ protocol: /^rediss?$/ }),
     default: 'redis://127.0.0.1:6379',
-    doc: 'Redis connection URL (redis:// or rediss://).',
+    doc: 'Standalone Redis connection URL (redis:// or rediss:// for TLS). Ignored when REDIS_CLUSTER_NODES or REDIS_SENTINELS is set.',
+  },
+  REDIS_CLUSTER_NODES: {
+    schema: hostPortList,
+    default: '',
+    doc: 'Redis Cluster mode: comma-separated host:port of some cluster nodes (any primaries or replicas; the rest are discovered). Empty: not a Cluster.',
+  },
+  REDIS_SENTINELS: {
+    schema: hostPortList,
+    default: '',
+    doc: 'Sentinel mode: comma-separated host:port of the Sentinels, which tell every client the current primary of REDIS_SENTINEL_NAME. Empty: no Sentinel.',
+  },
+  REDIS_SENTINEL_NAME: {
+    schema: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a Sentinel master name'),
+    default: 'mymaster',
+    doc: 'Sentinel mode: the name the Sentinels monitor the primary under.',
+  },
+  REDIS_SENTINEL_PASSWORD: {
+    schema: z.string().max(512),
+    default: '',
+    doc: 'Sentinel mode: password of the Sentinels themselves (their requirepass), when they have one. Never logged.',
+  },
+  REDIS_USERNAME: {
+    schema: z.string().max(128),
+    default: '',
+    doc: 'Redis ACL user name, in every mode; overrides one in REDIS_URL. Empty: the default user.',
   },
   REDIS_PASSWORD: {
     schema: z.string().max(512),
     default: '',
-    doc: 'Redis password (AUTH); overrides one in REDIS_URL, so the URL can live in a ConfigMap and the password in a Secret. Never logged.',
+    doc: 'Redis password (AUTH), in every mode; overrides one in REDIS_URL, so the URL can live in a ConfigMap and the password in a Secret. Never logged.',
+  },
+  REDIS_TLS: {
+    schema: booleanFlag,
+    default: 'false',
+    doc: 'Connect to Redis (and Sentinels) over TLS. Standalone mode also turns TLS on for a rediss:// URL. Extra CAs: NODE_EXTRA_CA_CERTS.',
   },
   KEY_PREFIX: {
     schema: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -, at most 32'),
@@ -245,6 +295,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   if (problems.length === 0) {
+    if ((result.redisClusterNodes as HostPort[]).length > 0 && (result.redisSentinels as HostPort[]).length > 0) {
+      problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set: choose Cluster or Sentinel');
+    }
     const low = result.poolLowWatermark as number;
     const target = result.poolTargetSize as number;
     if (low >= target) problems.push(`POOL_LOW_WATERMARK (${low}) must be below POOL_TARGET_SIZE (${target})`);

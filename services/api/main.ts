@@ -46,7 +46,7 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
   const keys = keyspace(config.keyPrefix);
   const registry = createRegistry('api');
   const metrics = new CaptchaMetrics(registry, new SiteLabels(config.metricsSiteLabelCap));
-  const redis = createRedisClient(config.redisUrl, { failFast: true, commandTimeoutMs: 1000, password: config.redisPassword });
+  const redis = createRedisClient(config, { failFast: true, commandTimeoutMs: 1000 });
   redis.on('error', (error: Error) => {
     metrics.redisError();
     logger.warn({ err: error.message }, 'redis connection error');
@@ -54,7 +54,7 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
   await connectRedis(redis);
   await assertSupportedRedis(redis);
   await assertNoEviction(redis);
-  const queue = createRefillQueue(config.redisUrl, keys, config.redisPassword);
+  const queue = createRefillQueue(config, keys);
   queue.on('error', (error: Error) => logger.warn({ err: error.message }, 'queue connection error'));
 
   const pool = new RedisPool(redis, keys);

@@ -21,6 +21,7 @@ import {
   type RefillJobData,
 } from '../../shared/queue/refill-queue.js';
 import { assertNoEviction, assertSupportedRedis, connectRedis, createRedisClient } from '../../shared/redis/client.js';
+import { closeRedisConnection } from '../../shared/redis/connection.js';
 import { keyspace } from '../../shared/redis/keys.js';
 import { RedisPool } from '../../shared/redis/redis-pool.js';
 import { renderPoolEntries } from '../../shared/render/pool-entries.js';
@@ -50,7 +51,7 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
   const registry = createRegistry('worker');
   const renderMetrics = new RenderMetrics(registry);
   const redisErrors = redisErrorsCounter(registry);
-  const redis = createRedisClient(config.redisUrl, { failFast: false, password: config.redisPassword });
+  const redis = createRedisClient(config, { failFast: false });
   redis.on('error', (error: Error) => {
     redisErrors.inc();
     logger.warn({ err: error.message }, 'redis connection error');
@@ -81,7 +82,7 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
     batchSize: config.renderBatchSize,
     shouldStop: () => stopping,
   });
-  const queue = createRefillQueue(config.redisUrl, keys, config.redisPassword);
+  const queue = createRefillQueue(config, keys);
   queue.on('error', (error: Error) => logger.warn({ err: error.message }, 'queue connection error'));
   const requester = new BullRefillRequester(queue);
   registerPoolGauges(
@@ -101,6 +102,7 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
   });
   const { port: opsPort } = ops.address() as AddressInfo;
 
+  const workerConnection = bullConnection(config);
   const worker = new Worker<RefillJobData, { rendered: number }>(
     REFILL_QUEUE,
     async (job) => {
@@ -112,7 +114,7 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
       return { rendered };
     },
     {
-      connection: bullConnection(config.redisUrl, config.redisPassword),
+      connection: workerConnection,
       prefix: keys.queuePrefix,
       concurrency: config.workerConcurrency,
       // A job whose worker died is handed on once its lock expires and the next stall check runs.
@@ -157,6 +159,7 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
       await worker.close();
       await check; // stops between batches once stopping is set
       clearTimeout(forced);
+      await closeRedisConnection(workerConnection);
       ops.closeAllConnections();
       await new Promise((resolve) => ops.close(resolve));
       await queue.close();

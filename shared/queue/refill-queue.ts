@@ -1,5 +1,6 @@
-import { Queue, type ConnectionOptions } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { RefillRequester } from '../captcha/ports.js';
+import { closeRedisConnection, openRedisConnection, type RedisConnection, type RedisSettings } from '../redis/connection.js';
 import type { Keyspace } from '../redis/keys.js';
 
 export const REFILL_QUEUE = 'render';
@@ -20,30 +21,44 @@ export function isRefillJobData(data: unknown, shards: number): data is RefillJo
   );
 }
 
-export function bullConnection(redisUrl: string, password = ''): ConnectionOptions {
-  const url = new URL(redisUrl);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 6379),
-    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-    ...(password ? { password } : url.password ? { password: decodeURIComponent(url.password) } : {}),
-    ...(url.pathname.length > 1 ? { db: Number(url.pathname.slice(1)) } : {}),
-    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
-    maxRetriesPerRequest: null,
-  };
+/**
+ * A connection for BullMQ (queue, worker or events) in the configured mode:
+ * a Redis Cluster is handed to BullMQ as an ioredis Cluster, as BullMQ
+ * requires. BullMQ blocks on some connections, so this one waits for Redis
+ * rather than failing fast. BullMQ never closes a connection it was handed:
+ * its owner does, with `closeRedisConnection`.
+ */
+export function bullConnection(settings: RedisSettings): RedisConnection {
+  return openRedisConnection(settings, { failFast: false });
 }
 
-export function createRefillQueue(redisUrl: string, keys: Keyspace, password = ''): Queue<RefillJobData> {
-  return new Queue<RefillJobData>(REFILL_QUEUE, {
-    connection: bullConnection(redisUrl, password),
-    prefix: keys.queuePrefix,
-    defaultJobOptions: {
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 250 },
-      removeOnComplete: true,
-      removeOnFail: 100,
-    },
-  });
+/** The refill queue, closing its own connection when it closes. */
+export class RefillQueue extends Queue<RefillJobData> {
+  private readonly ownConnection: RedisConnection;
+
+  constructor(settings: RedisSettings, keys: Keyspace) {
+    const connection = bullConnection(settings);
+    super(REFILL_QUEUE, {
+      connection,
+      prefix: keys.queuePrefix,
+      defaultJobOptions: {
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 250 },
+        removeOnComplete: true,
+        removeOnFail: 100,
+      },
+    });
+    this.ownConnection = connection;
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    await closeRedisConnection(this.ownConnection);
+  }
+}
+
+export function createRefillQueue(settings: RedisSettings, keys: Keyspace): RefillQueue {
+  return new RefillQueue(settings, keys);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Redis, type RedisOptions } from 'ioredis';
+import { openRedisConnection, primariesOf, type ConnectionBehaviour, type RedisConnection, type RedisSettings } from './connection.js';
 
 /** Lua scripts this project registers on every connection, by command name and file. */
 const SCRIPTS = {
@@ -12,35 +12,18 @@ export interface ProjectCommands {
   markTokenUsed(markerKey: string, fingerprint: string, ttlSeconds: number, nowMs: number): Promise<[0 | 1 | 2, number]>;
 }
 
-export type RedisClient = Redis & ProjectCommands;
-
-export interface RedisClientOptions {
-  /** Fail at once while disconnected instead of queueing: a request must never hang on Redis. */
-  readonly failFast?: boolean;
-  readonly commandTimeoutMs?: number;
-  /** Overrides a password in the URL: lets the URL sit in a ConfigMap and the password in a Secret. */
-  readonly password?: string;
-}
+export type RedisClient = RedisConnection & ProjectCommands;
 
 /**
- * A connection for the request path or a worker. With failFast, commands
- * issued while Redis is away reject at once, and commands whose reply was lost
- * in a disconnect are not sent again: re-sending a GETDEL after Redis already
- * ran it would report a real solve as unknown, so such a request fails with a
- * 503 and the client retries with a fresh captcha.
+ * A connection in the configured mode (standalone, Cluster or Sentinel) with
+ * the project's Lua scripts defined on it. For the request path, failFast:
+ * commands issued while Redis is away reject at once, and commands whose
+ * reply was lost in a disconnect are not sent again: re-sending a GETDEL after
+ * Redis already ran it would report a real solve as unknown, so such a request
+ * fails with a 503 and the client retries with a fresh captcha.
  */
-export function createRedisClient(url: string, options: RedisClientOptions = {}): RedisClient {
-  const failFast = options.failFast ?? true;
-  const redisOptions: RedisOptions = {
-    lazyConnect: true,
-    enableOfflineQueue: !failFast,
-    autoResendUnfulfilledCommands: !failFast,
-    maxRetriesPerRequest: failFast ? 0 : null,
-    ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}),
-    ...(options.password ? { password: options.password } : {}),
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1000),
-  };
-  const client = new Redis(url, redisOptions);
+export function createRedisClient(settings: RedisSettings, behaviour: ConnectionBehaviour): RedisClient {
+  const client = openRedisConnection(settings, behaviour);
   for (const [name, script] of Object.entries(SCRIPTS)) {
     const lua = readFileSync(new URL(`./scripts/${script.file}`, import.meta.url), 'utf8');
     client.defineCommand(name, { numberOfKeys: script.numberOfKeys, lua });
@@ -57,10 +40,13 @@ export function isSupportedRedisVersion(version: string): boolean {
 }
 
 /** Refuses a Redis too old for our scripts, with a clear message at start-up rather than errors on every issue. */
-export async function assertSupportedRedis(client: Redis): Promise<void> {
-  const version = /redis_version:(\S+)/.exec(await client.info('server'))?.[1] ?? 'unknown';
-  if (!isSupportedRedisVersion(version)) {
-    throw new Error(`Redis ${version} is too old; this service needs Redis ${MIN_REDIS_MAJOR} or newer.`);
+export async function assertSupportedRedis(client: RedisConnection): Promise<void> {
+  // On a Cluster every primary runs our scripts, so every primary must be new enough.
+  for (const primary of primariesOf(client)) {
+    const version = /redis_version:(\S+)/.exec(await primary.info('server'))?.[1] ?? 'unknown';
+    if (!isSupportedRedisVersion(version)) {
+      throw new Error(`Redis ${version} is too old; this service needs Redis ${MIN_REDIS_MAJOR} or newer.`);
+    }
   }
 }
 
@@ -69,15 +55,18 @@ export async function assertSupportedRedis(client: Redis): Promise<void> {
  * an evicted API key locks a site out. With noeviction, a full Redis refuses
  * writes instead, which the services turn into 503s.
  */
-export async function assertNoEviction(client: Redis): Promise<void> {
-  const policy = /maxmemory_policy:(\S+)/.exec(await client.info('memory'))?.[1];
-  if (policy !== undefined && policy !== 'noeviction') {
-    throw new Error(`Redis maxmemory-policy is ${policy}; it would evict captchas and keys. Set maxmemory-policy noeviction.`);
+export async function assertNoEviction(client: RedisConnection): Promise<void> {
+  for (const primary of primariesOf(client)) {
+    const policy = /maxmemory_policy:(\S+)/.exec(await primary.info('memory'))?.[1];
+    if (policy !== undefined && policy !== 'noeviction') {
+      const where = client === primary ? '' : ` on ${primary.options.host ?? '?'}:${primary.options.port ?? '?'}`;
+      throw new Error(`Redis maxmemory-policy is ${policy}${where}; it would evict captchas and keys. Set maxmemory-policy noeviction.`);
+    }
   }
 }
 
 /** Connects and proves Redis answers, so a service fails at start-up rather than on its first request. */
-export async function connectRedis(client: Redis, timeoutMs = 5000): Promise<void> {
+export async function connectRedis(client: RedisConnection, timeoutMs = 5000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   // A refused AUTH arrives as an error event, and connect() then only says the connection closed.
   let lastError: Error | undefined;

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { decodeEntry } from '../../shared/captcha/captcha-entry.js';
 import { loadConfig } from '../../shared/config.js';
-import { bullConnection, REFILL_QUEUE } from '../../shared/queue/refill-queue.js';
+import { RefillQueue } from '../../shared/queue/refill-queue.js';
+import { standaloneRedis } from '../../shared/redis/connection.js';
 import { createRedisClient } from '../../shared/redis/client.js';
 import { keyspace } from '../../shared/redis/keys.js';
 import { RedisSites } from '../../shared/redis/redis-sites.js';
@@ -72,7 +72,7 @@ describe('Redis faults', () => {
 
       expect((await call(`${base}/3.0/captcha/testCaptcha/hash/${issued}/response/${answer}`)).status).toBe(401);
       // Restore the site and key records (as from a backup) so that only the token itself is judged.
-      const redis = createRedisClient(cluster.redis.url, { failFast: false });
+      const redis = createRedisClient(standaloneRedis(cluster.redis.url), { failFast: false });
       const sites = new RedisSites(redis, keyspace(cluster.prefix));
       await sites.saveAccount({ accountId: site.site.accountId, name: 'shop' });
       await sites.addKey(site.site.accountId, apiKeyId(hashApiKey(apiKey)), hashApiKey(apiKey));
@@ -171,7 +171,7 @@ describe('process faults', () => {
       WORKER_CONCURRENCY: '4',
     };
     const keys = keyspace(prefix);
-    const queue = new Queue(REFILL_QUEUE, { connection: bullConnection(redis.url), prefix: keys.queuePrefix });
+    const queue = new RefillQueue(standaloneRedis(redis.url), keys);
     const answers = new CaptchaAnswers(redis.url, prefix);
     const client = new Redis(redis.url);
     // Two busy loops, one per core, for the whole recovery: the worker and its Redis fight for CPU.

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEntry } from '../../shared/captcha/captcha-entry.js';
-import { bullConnection, REFILL_QUEUE } from '../../shared/queue/refill-queue.js';
+import { RefillQueue } from '../../shared/queue/refill-queue.js';
+import { standaloneRedis } from '../../shared/redis/connection.js';
 import { keyspace } from '../../shared/redis/keys.js';
 import { CaptchaAnswers } from '../support/captcha-answers.js';
 import { startNginx, type Nginx } from '../support/nginx.js';
@@ -119,7 +119,7 @@ describe('rolling restarts', () => {
     const env = { REDIS_URL: redis.url, KEY_PREFIX: workerPrefix, POOL_TARGET_SIZE: '6000', POOL_LOW_WATERMARK: '3000', RENDER_BATCH_SIZE: '100' };
     const keys = keyspace(workerPrefix);
     const client = new Redis(redis.url);
-    const queue = new Queue(REFILL_QUEUE, { connection: bullConnection(redis.url), prefix: keys.queuePrefix });
+    const queue = new RefillQueue(standaloneRedis(redis.url), keys);
     const answers = new CaptchaAnswers(redis.url, workerPrefix);
     try {
       const first = spawnService('worker', env);

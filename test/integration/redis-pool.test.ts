@@ -5,6 +5,7 @@ import { connectRedis, createRedisClient, type RedisClient } from '../../shared/
 import { keyspace, poolShardTag } from '../../shared/redis/keys.js';
 import { RedisIssuedCaptchas } from '../../shared/redis/redis-issued-captchas.js';
 import { RedisPool } from '../../shared/redis/redis-pool.js';
+import { testConfig } from '../support/test-config.js';
 
 const pooled = (answer: string): Buffer => encodeEntry({ answer, difficulty: 'normal', png: Buffer.from(`png of ${answer}`), binding: '' });
 
@@ -15,7 +16,7 @@ describe('Redis pool and issued captchas', () => {
   let issued: RedisIssuedCaptchas;
 
   beforeAll(async () => {
-    redis = createRedisClient(inject('redisUrl'));
+    redis = createRedisClient(testConfig(inject('redisUrl')), { failFast: true });
     await connectRedis(redis);
     pool = new RedisPool(redis, keys);
     issued = new RedisIssuedCaptchas(redis, keys);

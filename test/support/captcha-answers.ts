@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
 import { decodeEntry } from '../../shared/captcha/captcha-entry.js';
+import { openRedisConnection, primariesOf, standaloneRedis, type RedisConnection, type RedisSettings } from '../../shared/redis/connection.js';
 import { keyspace } from '../../shared/redis/keys.js';
 
 /**
@@ -7,11 +7,12 @@ import { keyspace } from '../../shared/redis/keys.js';
  * project's own key names and entry format: how a test plays the human.
  */
 export class CaptchaAnswers {
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly keys;
 
-  constructor(redisUrl: string, prefix: string, password = '') {
-    this.redis = new Redis(redisUrl, password ? { password } : {});
+  /** Through the product's own connection factory, to a standalone URL or any configured mode. */
+  constructor(redis: RedisSettings | string, prefix: string, password = '') {
+    this.redis = openRedisConnection(typeof redis === 'string' ? standaloneRedis(redis, password) : redis, { failFast: false });
     this.redis.on('error', () => undefined); // fault tests stop Redis under it on purpose
     this.keys = keyspace(prefix);
   }
@@ -35,13 +36,17 @@ export class CaptchaAnswers {
   /** Every key of this prefix with its TTL in seconds (-1: none). */
   async keysWithTtl(prefix: string): Promise<{ key: string; ttl: number }[]> {
     const found: { key: string; ttl: number }[] = [];
-    for (const pattern of [`${prefix}:*`, `{${prefix}:*`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        for (const key of keys) found.push({ key, ttl: await this.redis.ttl(key) });
-      } while (cursor !== '0');
+    await this.redis.ping(); // a Cluster knows its primaries once connected
+    // On a Cluster every primary holds some of the keys: scan each one.
+    for (const primary of primariesOf(this.redis)) {
+      for (const pattern of [`${prefix}:*`, `{${prefix}:*`]) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await primary.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          cursor = next;
+          for (const key of keys) found.push({ key, ttl: await this.redis.ttl(key) });
+        } while (cursor !== '0');
+      }
     }
     return found;
   }

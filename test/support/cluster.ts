@@ -17,7 +17,7 @@ export interface InProcessCluster {
 export async function startInProcessCluster(config: Config, { withWorker = true } = {}): Promise<InProcessCluster> {
   const worker = withWorker ? await startWorker(config) : undefined;
   const api = await startApi(config);
-  const answers = new CaptchaAnswers(config.redisUrl, config.keyPrefix, config.redisPassword);
+  const answers = new CaptchaAnswers(config, config.keyPrefix);
   const shardTarget = Math.ceil(config.poolTargetSize / config.poolShards);
   return {
     api,

@@ -1,12 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startRedisServer } from './redis-server.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    redisUrl: string;
-  }
-}
-
 /**
  * One real Redis for the integration tier: REDIS_URL when set, else a Redis
  * container when a Docker engine answers, else a redis-server process.

@@ -1,10 +1,33 @@
 import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../shared/config.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The integration tier's Redis (global-redis.ts), or a node of its Cluster (global-redis-cluster.ts). */
+    redisUrl: string;
+    /** Set by the integration-cluster project: `host:port,...` of the real Redis Cluster behind redisUrl. */
+    redisClusterNodes?: string;
+    redisPassword?: string;
+  }
+}
+
+/**
+ * The connection variables for a Redis URL: for the URL the integration tier
+ * was given, the mode that tier runs in (standalone or a real Cluster);
+ * for any other URL (a test's own redis-server), standalone.
+ */
+function redisEnv(redisUrl: string): Record<string, string> {
+  const provided = inject('redisUrl') as string | undefined;
+  const clusterNodes = inject('redisClusterNodes');
+  if (redisUrl !== provided || !clusterNodes) return { REDIS_URL: redisUrl };
+  return { REDIS_URL: redisUrl, REDIS_CLUSTER_NODES: clusterNodes, REDIS_PASSWORD: inject('redisPassword') ?? '' };
+}
 
 /** A config for one test: its own key prefix, port 0, quiet logs, small pool. */
 export function testConfig(redisUrl: string, env: Record<string, string> = {}): Config {
   return loadConfig({
-    REDIS_URL: redisUrl,
+    ...redisEnv(redisUrl),
     KEY_PREFIX: `t${randomBytes(6).toString('hex')}`,
     PORT: '0',
     HOST: '127.0.0.1',

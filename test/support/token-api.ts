@@ -10,7 +10,7 @@ export const SITE_ORIGIN = 'https://shop.example';
 
 /** The admin operations against the test's Redis, as an operator would run them. */
 export async function withAdmin<T>(config: Config, use: (admin: SiteAdmin) => Promise<T>): Promise<T> {
-  const redis = createRedisClient(config.redisUrl, { failFast: false });
+  const redis = createRedisClient(config, { failFast: false });
   try {
     return await use(new SiteAdmin(new RedisSites(redis, keyspace(config.keyPrefix))));
   } finally {
