@@ -12,6 +12,7 @@ import { cpus } from 'node:os';
 import { Redis } from 'ioredis';
 import { decodeEntry, encodeEntry } from '../shared/captcha/captcha-entry.js';
 import { newCaptchaId } from '../shared/captcha/captcha-id.js';
+import { stampBinding } from '../shared/captcha/captcha-store.js';
 import { loadConfig } from '../shared/config.js';
 import { keyspace, poolShardTag } from '../shared/redis/keys.js';
 import { ResponseTokens } from '../shared/token/response-token.js';
@@ -81,7 +82,8 @@ async function liveCaptchas(count: number, binding: string): Promise<[string, st
       const source = decodeEntry(rendered[(done + i) % rendered.length] ?? Buffer.alloc(0));
       if (!source) throw new Error('bad pool entry');
       const id = newCaptchaId(poolShardTag(i % SHARDS));
-      pipeline.set(keys.captcha(id), encodeEntry({ ...source, binding }), 'EX', 600);
+      // As the store issues it: the issue time travels ahead of the binding.
+      pipeline.set(keys.captcha(id), encodeEntry({ ...source, binding: stampBinding(Date.now(), binding) }), 'EX', 600);
       pairs.push([id, source.answer]);
     }
     await pipeline.exec();

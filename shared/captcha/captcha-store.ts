@@ -26,6 +26,13 @@ export interface CheckedCaptcha {
   readonly answeredAfterMs: number;
 }
 
+/** A live captcha read without being consumed. */
+export interface PeekedCaptcha {
+  readonly answer: string;
+  /** The issuer's binding (empty for the classic API). */
+  readonly binding: string;
+}
+
 export type CheckResult =
   | ({ readonly outcome: 'match' } & CheckedCaptcha)
   | ({ readonly outcome: 'mismatch' } & CheckedCaptcha)
@@ -112,6 +119,17 @@ export class CaptchaStore {
     return stored ? decodeEntry(stored)?.png : undefined;
   }
 
+  /**
+   * The answer and binding of a live captcha, without consuming it: what its
+   * audio is spoken from, on request. Undefined when unknown, used or expired.
+   */
+  async peek(id: string): Promise<PeekedCaptcha | undefined> {
+    const stored = await this.options.issued.read(id);
+    const entry = stored ? decodeEntry(stored) : undefined;
+    const stamped = entry ? readStamp(entry.binding) : undefined;
+    return entry && stamped ? { answer: entry.answer, binding: stamped.binding } : undefined;
+  }
+
   /** Consumes the captcha whatever the answer: one attempt per captcha. */
   async check(id: string, typed: string): Promise<CheckResult> {
     const stored = await this.options.issued.take(id);
@@ -155,7 +173,7 @@ export class CaptchaStore {
  * The issue time travels with the captcha, ahead of the caller's binding, so
  * a check can tell how long the answer took without another Redis round trip.
  */
-function stampBinding(issuedAt: number, binding: string): string {
+export function stampBinding(issuedAt: number, binding: string): string {
   return `${issuedAt.toString(36)}|${binding}`;
 }
 

@@ -15,6 +15,10 @@ describe('benchmark smoke runs', () => {
       expect(out).toContain(row);
     }
     expect(out).toMatch(/\| classic check \(right answer, consumes\) \| \d+ \|/);
+    // Every request of every scenario succeeded: a bench that measures error answers measures the wrong path.
+    const rows = out.split('\n').filter((line) => /^\| (ceiling|classic|image|widget|siteverify)/.test(line));
+    expect(rows.length).toBeGreaterThanOrEqual(7);
+    for (const row of rows) expect(row, row).toMatch(/\| 0 \|$/);
   });
 
   it('npm run bench:hardness attacks every difficulty level and svg-captcha', () => {
