@@ -161,6 +161,11 @@ const variables = {
     default: '6000',
     doc: 'siteverify calls one client (a site backend) may make per minute; 0 turns the limit off.',
   },
+  RATE_LIMIT_AUDIO_PER_MINUTE: {
+    schema: integer(0, 1_000_000),
+    default: '60',
+    doc: 'Audio captchas one client may fetch per minute (classic getAudio, widget audio): each is spoken on request and costs a few milliseconds of CPU. 0 turns the limit off.',
+  },
   RATE_LIMIT_LIVE_CAPTCHAS_PER_CLIENT: {
     schema: integer(0, 1_000_000),
     default: '200',

@@ -1,6 +1,7 @@
 import { Router } from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import type { AudioCaptchas } from '../../shared/audio/audio-captchas.js';
 import type { CaptchaStore } from '../../shared/captcha/captcha-store.js';
 import type { Config } from '../../shared/config.js';
 import type { CaptchaMetrics } from '../../shared/metrics/captcha-metrics.js';
@@ -27,6 +28,8 @@ export interface ApiDependencies {
   readonly metrics: CaptchaMetrics;
   readonly logger: Logger;
   readonly store: CaptchaStore;
+  /** Each image captcha spoken, on request. */
+  readonly audio: AudioCaptchas;
   readonly challenges: WidgetChallenges;
   readonly siteverify: Siteverify;
   readonly rateLimiter: RateLimiter;
@@ -52,6 +55,7 @@ export function createApiApp(deps: ApiDependencies): Koa {
       issuePerMinute: config.rateLimitIssuePerMinute,
       solvePerMinute: config.rateLimitSolvePerMinute,
       siteverifyPerMinute: config.rateLimitSiteverifyPerMinute,
+      audioPerMinute: config.rateLimitAudioPerMinute,
       liveCaptchasPerClient: config.rateLimitLiveCaptchasPerClient,
       captchaTtlSeconds: config.captchaTtlSeconds,
     },
@@ -59,9 +63,9 @@ export function createApiApp(deps: ApiDependencies): Koa {
   );
   const router = new Router();
   router.use(healthRoutes({ isReady: deps.isReady }).routes());
-  router.use(classicRoutes({ store: deps.store, metrics, publicUrl: config.publicUrl, parseBody, limit }).routes());
+  router.use(classicRoutes({ store: deps.store, audio: deps.audio, metrics, publicUrl: config.publicUrl, parseBody, limit }).routes());
   router.use(siteverifyRoutes({ siteverify: deps.siteverify, metrics, parseBody, limit }).routes());
-  router.use(widgetRoutes({ challenges: deps.challenges, metrics, parseBody, limit, widgetScript: deps.widgetScript }).routes());
+  router.use(widgetRoutes({ challenges: deps.challenges, metrics, parseBody, limit, widgetScript: deps.widgetScript, audio: deps.audio }).routes());
   if (deps.study) router.use(studyRoutes({ ...deps.study, parseBody, limit }).routes());
   if (config.demoSitekey !== '' && config.demoApiKey !== '') {
     router.use(demoRoutes({ sitekey: config.demoSitekey, apiKey: config.demoApiKey, parseBody, limit }).routes());

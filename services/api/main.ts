@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AudioCaptchas } from '../../shared/audio/audio-captchas.js';
+import { loadSpeechClips } from '../../shared/audio/clip-files.js';
 import { CaptchaStore } from '../../shared/captcha/captcha-store.js';
 import { PoolPolicy } from '../../shared/captcha/pool-policy.js';
 import { systemClock } from '../../shared/clock.js';
@@ -75,6 +77,12 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
     poolWaitMs: config.poolWaitMs,
     onRefillError: (error) => logger.warn({ err: String(error) }, 'refill request failed'),
   });
+  // Without the clips `npm run build` makes, audio answers 503 and everything else works.
+  const clips = await loadSpeechClips().catch((error: unknown) => {
+    logger.warn({ err: String(error) }, 'audio captchas unavailable: no speech clips');
+    return undefined;
+  });
+  const audio = new AudioCaptchas(store, clips);
 
   if (config.tokenSecret === '') {
     throw new Error('TOKEN_SECRET is required: set it to the same random string (32+ characters) on every API pod');
@@ -102,6 +110,7 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
     logger,
     metrics,
     store,
+    audio,
     challenges,
     siteverify,
     rateLimiter: new RedisRateLimiter(redis, keys),

@@ -1,8 +1,8 @@
 /** What a client is limited in: each bucket is one counter per client, whatever site the request is for. */
-export type RateLimitBucket = 'issue' | 'issue-live' | 'solve' | 'siteverify';
+export type RateLimitBucket = 'issue' | 'issue-live' | 'solve' | 'siteverify' | 'audio';
 
 /** The requests a route makes a client pay for. */
-export type RateLimitAction = 'issue' | 'solve' | 'siteverify';
+export type RateLimitAction = 'issue' | 'solve' | 'siteverify' | 'audio';
 
 export type RateLimitDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
 
@@ -33,6 +33,8 @@ export interface DefaultLimits {
   readonly issuePerMinute: number;
   readonly solvePerMinute: number;
   readonly siteverifyPerMinute: number;
+  /** Audio captchas one client may have spoken per minute: each is made on request and costs CPU, not Redis. */
+  readonly audioPerMinute: number;
   /**
    * Captchas one client may hold at once: issued within one captcha lifetime.
    * It bounds what one client can make Redis hold and its share of the pool,
@@ -62,5 +64,7 @@ export function checksFor(action: RateLimitAction, defaults: DefaultLimits, site
       return perMinute('solve', site?.limits?.solvePerMinute ?? defaults.solvePerMinute);
     case 'siteverify':
       return perMinute('siteverify', defaults.siteverifyPerMinute);
+    case 'audio':
+      return perMinute('audio', defaults.audioPerMinute);
   }
 }

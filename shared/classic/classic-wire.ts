@@ -8,7 +8,7 @@ export const CLASSIC_VERSIONS = ['2.0', '3.0'] as const;
 export type ClassicVersion = (typeof CLASSIC_VERSIONS)[number];
 
 export type IssueEnvelope = 'captchaResponse' | 'getCaptchaResponse';
-export type ClassicVerb = 'getCaptcha' | 'getImage' | 'testCaptcha';
+export type ClassicVerb = 'getCaptcha' | 'getImage' | 'getAudio' | 'testCaptcha';
 
 export interface WireResponse {
   readonly status: number;

@@ -55,6 +55,17 @@ export class WidgetChallenges {
     return { id: captcha.id, png: captcha.png, expiresAt: captcha.issuedAt + this.options.store.ttlSeconds * 1000 };
   }
 
+  /**
+   * Whether a captcha's binding makes it an image of this site and page
+   * (a challenge or a step-up): only that page may have it spoken.
+   */
+  shownTo(site: Site, origin: string): (binding: string) => boolean {
+    return (binding) => {
+      const bound = parseBinding(binding);
+      return bound?.[0] === site.sitekey && bound[1] === origin;
+    };
+  }
+
   async solve(site: Site, origin: string, challengeId: unknown, answer: unknown): Promise<SolveOutcome> {
     const id = parseCaptchaId(challengeId);
     if (!id || typeof answer !== 'string') return { solved: false, reason: 'challenge_expired' };
@@ -76,6 +87,16 @@ export class WidgetChallenges {
       epoch: this.options.epoch.current(),
     });
     return { solved: true, token, expiresAt, answered };
+  }
+}
+
+/** Every widget binding is a JSON array that starts with the sitekey and the origin; a classic captcha has none. */
+function parseBinding(binding: string): unknown[] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(binding);
+    return Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -281,6 +281,12 @@ describe('container image', () => {
     expect(runtime).toMatch(/^CMD \["dist\/services\/api\/main.js"\]/m);
   });
 
+  it('speaks the audio captcha\'s clips with espeak-ng in the build stage only', () => {
+    expect(stages[0]).toMatch(/apt-get install[^\n]*\bespeak-ng\b/);
+    expect(stages[0]).toMatch(/RUN npm run build/);
+    expect(stages[stages.length - 1]).not.toMatch(/espeak/);
+  });
+
   it('keeps local build output and dependencies out of the build context', () => {
     const ignored = readFileSync('.dockerignore', 'utf8').split('\n');
     for (const entry of ['node_modules', 'dist', '.git']) expect(ignored).toContain(entry);

@@ -26,7 +26,7 @@ describe('client ids', () => {
 });
 
 describe('rate-limit checks', () => {
-  const defaults: DefaultLimits = { issuePerMinute: 300, solvePerMinute: 200, siteverifyPerMinute: 6000, liveCaptchasPerClient: 150, captchaTtlSeconds: 300 };
+  const defaults: DefaultLimits = { issuePerMinute: 300, solvePerMinute: 200, siteverifyPerMinute: 6000, audioPerMinute: 60, liveCaptchasPerClient: 150, captchaTtlSeconds: 300 };
 
   it('count every issue in one per-minute bucket and the live-captcha bucket', () => {
     expect(checksFor('issue', defaults)).toEqual([
@@ -46,8 +46,14 @@ describe('rate-limit checks', () => {
   });
 
   it('turn a limit off with 0 in the defaults', () => {
-    const off = { ...defaults, issuePerMinute: 0, liveCaptchasPerClient: 0, siteverifyPerMinute: 0 };
+    const off = { ...defaults, issuePerMinute: 0, liveCaptchasPerClient: 0, siteverifyPerMinute: 0, audioPerMinute: 0 };
     expect(checksFor('issue', off)).toEqual([]);
     expect(checksFor('siteverify', off)).toEqual([]);
+    expect(checksFor('audio', off)).toEqual([]);
+  });
+
+  it('count audio in a bucket of its own, which no site setting changes', () => {
+    const site = { limits: { issuePerMinute: 20, solvePerMinute: 10 } };
+    expect(checksFor('audio', defaults, site)).toEqual([{ bucket: 'audio', windowSeconds: 60, threshold: 60 }]);
   });
 });

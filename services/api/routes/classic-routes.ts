@@ -1,5 +1,6 @@
 import { Router, type RouterContext } from '@koa/router';
 import type { Middleware } from 'koa';
+import type { AudioCaptchas } from '../../../shared/audio/audio-captchas.js';
 import type { CaptchaStore } from '../../../shared/captcha/captcha-store.js';
 import { parseCaptchaId } from '../../../shared/captcha/captcha-id.js';
 import {
@@ -21,6 +22,8 @@ import type { RateLimitGate } from '../rate-limit.js';
 
 export interface ClassicRoutesOptions {
   readonly store: CaptchaStore;
+  /** The spoken alternative of each image, at getAudio. */
+  readonly audio: AudioCaptchas;
   readonly metrics: CaptchaMetrics;
   readonly publicUrl: string;
   readonly parseBody: Middleware;
@@ -32,7 +35,7 @@ const imageNotFound = (): AppError => new AppError(404, 'captcha_not_found', 'No
 /** The Tornevall-compatible image captcha API under /2.0/captcha and /3.0/captcha. */
 const OUTCOMES = { match: 'success', mismatch: 'mismatch', unknown: 'unknown' } as const;
 
-export function classicRoutes({ store, metrics, publicUrl, parseBody, limit }: ClassicRoutesOptions): Router {
+export function classicRoutes({ store, audio, metrics, publicUrl, parseBody, limit }: ClassicRoutesOptions): Router {
   const router = new Router();
 
   for (const version of CLASSIC_VERSIONS) {
@@ -54,6 +57,16 @@ export function classicRoutes({ store, metrics, publicUrl, parseBody, limit }: C
       ctx.body = png;
     };
 
+    // The same live captcha as its image, spoken afresh on every request; listening never consumes it.
+    const spoken = async (ctx: RouterContext) => {
+      const id = parseCaptchaId(ctx.params.hash);
+      const wav = id ? await audio.audio(id) : undefined;
+      if (!wav) throw imageNotFound();
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = 'audio/wav';
+      ctx.body = wav;
+    };
+
     const test = async (ctx: RouterContext, hash: unknown, typed: unknown) => {
       if (typeof hash !== 'string' || hash === '') throw badRequest('The "hash" field is required.');
       if (typeof typed !== 'string') throw badRequest('The "response" field is required.');
@@ -70,6 +83,7 @@ export function classicRoutes({ store, metrics, publicUrl, parseBody, limit }: C
     router.get([base, `${base}/`], limit('issue'), issue('captchaResponse'));
     router.get(`${base}/getCaptcha`, limit('issue'), issue('getCaptchaResponse'));
     router.get([`${base}/getImage/hash/:hash`, `${base}/getImage/:hash`], image);
+    router.get([`${base}/getAudio/hash/:hash`, `${base}/getAudio/:hash`], limit('audio'), spoken);
     router.get(`${base}/testCaptcha/hash/:hash/response/:response`, limit('solve'), (ctx) =>
       test(ctx, ctx.params.hash, ctx.params.response),
     );
@@ -97,7 +111,8 @@ export function classicErrorScope(): Middleware {
     if (match) {
       const version = match[1] === '2.0' ? '2.0' : '3.0';
       const segment = (match[2] ?? '').toLowerCase();
-      const verb: ClassicVerb = segment === 'testcaptcha' ? 'testCaptcha' : segment === 'getimage' ? 'getImage' : 'getCaptcha';
+      const verb: ClassicVerb =
+        segment === 'testcaptcha' ? 'testCaptcha' : segment === 'getimage' ? 'getImage' : segment === 'getaudio' ? 'getAudio' : 'getCaptcha';
       ctx.state.renderError = ((error) => classicErrorResponse(version, verb, error)) satisfies ErrorRenderer;
     }
     await next();

@@ -1,6 +1,8 @@
 import cors from '@koa/cors';
 import { Router, type RouterContext } from '@koa/router';
 import type { Middleware } from 'koa';
+import { challengeGone, type AudioCaptchas } from '../../../shared/audio/audio-captchas.js';
+import { parseCaptchaId } from '../../../shared/captcha/captcha-id.js';
 import type { CaptchaMetrics } from '../../../shared/metrics/captcha-metrics.js';
 import type { Site } from '../../../shared/sites/site.js';
 import type { RateLimitGate } from '../rate-limit.js';
@@ -13,6 +15,8 @@ export interface WidgetRoutesOptions {
   readonly limit: RateLimitGate;
   /** The built widget script, or undefined when it has not been built. */
   readonly widgetScript: Buffer | undefined;
+  /** The "Listen" button's audio; without it the widget has no audio endpoint. */
+  readonly audio?: AudioCaptchas;
 }
 
 /**
@@ -21,7 +25,7 @@ export interface WidgetRoutesOptions {
  */
 const OUTCOMES = { wrong_answer: 'mismatch', challenge_expired: 'unknown' } as const;
 
-export function widgetRoutes({ challenges, metrics, parseBody, limit, widgetScript }: WidgetRoutesOptions): Router {
+export function widgetRoutes({ challenges, metrics, parseBody, limit, widgetScript, audio }: WidgetRoutesOptions): Router {
   const router = new Router();
 
   router.get('/widget.js', (ctx) => {
@@ -64,6 +68,22 @@ export function widgetRoutes({ challenges, metrics, parseBody, limit, widgetScri
   });
 
   const base = '/api/v2/widget/:sitekey';
+
+  // The current image challenge, spoken (a WAV file): only to the page it was issued to, and never consumed.
+  if (audio) {
+    const speak = async (ctx: RouterContext): Promise<void> => {
+      const { site, origin } = authorized(ctx);
+      const id = parseCaptchaId(ctx.params.challenge);
+      const wav = id ? await audio.audio(id, challenges.shownTo(site, origin)) : undefined;
+      if (!wav) throw challengeGone();
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = 'audio/wav';
+      ctx.body = wav;
+    };
+    router.get(`${base}/audio/:challenge`, loadSite, allowSiteOrigins, limit('audio'), authorize, speak);
+    router.post(`${base}/audio/:challenge`, loadSite, allowSiteOrigins, limit('audio'), authorize, speak);
+  }
+
   router.options([`${base}/challenge`, `${base}/solve`], loadSite, allowSiteOrigins);
 
   router.post(`${base}/challenge`, loadSite, allowSiteOrigins, limit('issue'), authorize, async (ctx) => {

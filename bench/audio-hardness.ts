@@ -1,0 +1,118 @@
+/**
+ * `npm run bench:audio`: what an audio captcha costs to make and how often an
+ * offline speech recogniser reads it. The attack is pocketsphinx with a
+ * grammar of exactly six characters of our alphabet (see
+ * bench/audio/pocketsphinx.ts), tuned on labelled clips the attacker makes
+ * with our public code, then run on fresh ones. The same clips without noise
+ * show what the noise buys.
+ *
+ * Usage: npm run bench:audio -- [clips per set]
+ * Writes markdown to stdout and JSON to bench/results/audio-hardness.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { DEFAULT_AUDIO_PROFILE, renderAudioCaptcha, speakAnswer, type AudioCaptchaProfile } from '../shared/audio/audio-captcha.js';
+import { loadSpeechClips } from '../shared/audio/clip-files.js';
+import { ALPHABET, randomAnswer } from '../shared/captcha/alphabet.js';
+import { newSeed, seededRandom } from '../shared/render/random.js';
+import { pocketsphinxAvailable, SPHINX_CONFIGS, sphinxRead, type SphinxConfig } from './audio/pocketsphinx.js';
+
+const count = Number(process.argv[2] ?? 200);
+const LENGTH = 6;
+const clips = await loadSpeechClips();
+
+// ---- cost: time and size of one audio captcha, as the API makes it per request
+const costRuns = 300;
+for (let i = 0; i < 20; i++) renderAudioCaptcha(randomAnswer(LENGTH), clips, seededRandom(newSeed())); // warm up
+const times: number[] = [];
+const sizes: number[] = [];
+const durations: number[] = [];
+for (let i = 0; i < costRuns; i++) {
+  const started = performance.now();
+  const wav = renderAudioCaptcha(randomAnswer(LENGTH), clips, seededRandom(newSeed()));
+  times.push(performance.now() - started);
+  sizes.push(wav.length);
+  durations.push((wav.length - 58) / clips.sampleRate);
+}
+const quantile = (values: number[], q: number): number => [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))] ?? 0;
+const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+const cost = {
+  runs: costRuns,
+  msMedian: quantile(times, 0.5),
+  msP95: quantile(times, 0.95),
+  bytesMean: mean(sizes),
+  bytesMax: Math.max(...sizes),
+  secondsMean: mean(durations),
+  secondsMax: Math.max(...durations),
+};
+
+// ---- hardness
+interface Score {
+  exact: number;
+  perChar: number;
+}
+
+function score(answers: string[], guesses: string[]): Score {
+  let exact = 0;
+  let chars = 0;
+  answers.forEach((answer, i) => {
+    const guess = guesses[i] ?? '';
+    if (guess === answer) exact++;
+    for (let c = 0; c < answer.length; c++) if (guess[c] === answer[c]) chars++;
+  });
+  return { exact: exact / answers.length, perChar: chars / (answers.length * LENGTH) };
+}
+
+const better = (a: Score, b: Score): boolean => a.exact > b.exact || (a.exact === b.exact && a.perChar > b.perChar);
+
+const QUIET: AudioCaptchaProfile = { ...DEFAULT_AUDIO_PROFILE, brownSnrDb: 200, babbleSnrDb: 200 };
+const sets: { name: string; profile: AudioCaptchaProfile }[] = [
+  { name: 'this project, audio (default)', profile: DEFAULT_AUDIO_PROFILE },
+  { name: 'the same without noise (reference)', profile: QUIET },
+];
+
+const results: { set: string; attack: string; exact: number; perChar: number; detail: string }[] = [];
+if (!pocketsphinxAvailable()) {
+  process.stderr.write('pocketsphinx is not installed (apt-get install pocketsphinx pocketsphinx-en-us): skipping the attack\n');
+} else {
+  for (const set of sets) {
+    const make = (n: number): { answers: string[]; audio: Float32Array[] } => {
+      const answers = Array.from({ length: n }, () => randomAnswer(LENGTH));
+      return { answers, audio: answers.map((answer) => speakAnswer(answer, clips, seededRandom(newSeed()), set.profile)) };
+    };
+    const calibration = make(Math.min(40, count));
+    let best: { config: SphinxConfig; score: Score } | undefined;
+    for (const config of SPHINX_CONFIGS) {
+      const tried = score(calibration.answers, sphinxRead(calibration.audio, clips.sampleRate, LENGTH, ALPHABET, config));
+      if (!best || better(tried, best.score)) best = { config, score: tried };
+    }
+    const chosen = best?.config ?? SPHINX_CONFIGS[0];
+    if (!chosen) throw new Error('no pocketsphinx configuration');
+    const test = make(count);
+    const final = score(test.answers, sphinxRead(test.audio, clips.sampleRate, LENGTH, ALPHABET, chosen));
+    results.push({
+      set: set.name,
+      attack: `pocketsphinx, alphabet grammar (best of ${SPHINX_CONFIGS.length})`,
+      ...final,
+      detail: `${chosen.input}, VAD ${chosen.removeSilence ? 'on' : 'off'}`,
+    });
+    process.stderr.write(`${set.name}: done\n`);
+  }
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const lines = [
+  `Audio captcha cost (${cost.runs} clips of ${LENGTH} characters, one core): ${cost.msMedian.toFixed(2)} ms median, ` +
+    `${cost.msP95.toFixed(2)} ms p95 to make; ${Math.round(cost.bytesMean)} bytes mean, ${cost.bytesMax} max; ` +
+    `${cost.secondsMean.toFixed(2)} s mean, ${cost.secondsMax.toFixed(2)} s max.`,
+  '',
+  `${count} clips per set, ${new Date().toISOString().slice(0, 10)}.`,
+  '',
+  '| captchas | attack | exact solves | characters right | tuned setting |',
+  '| --- | --- | --- | --- | --- |',
+  ...results.map((r) => `| ${r.set} | ${r.attack} | ${pct(r.exact)} | ${pct(r.perChar)} | ${r.detail} |`),
+];
+console.log(lines.join('\n'));
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/audio-hardness.json', JSON.stringify({ count, cost, results }, null, 2));
+console.log('\nJSON: bench/results/audio-hardness.json');
