@@ -1,23 +1,46 @@
 import { createHash } from 'node:crypto';
+import { HASH_SLOTS, hashSlot } from './hash-slot.js';
 
 /** Characters of a captcha id that form its key's hash tag. */
 export const CAPTCHA_TAG_LENGTH = 4;
 
 const shardTags = new Map<number, string>();
 
+/** Slots a shard's tag may land in around its aim: narrow, so the first 64 shards' slots never collide. */
+const SHARD_SLOT_WINDOW = 64;
+
 /**
  * A pool shard's hash tag: a few hex characters. The API issues a captcha from
  * shard s under an id that starts with this tag, so the shard and the issued
  * captcha share a Redis Cluster slot and one script can move the entry across.
+ *
+ * Tags are chosen, not just hashed, so that shards spread evenly over a
+ * Cluster's primaries: shard s aims at the slot at the bit-reversed fraction
+ * of s (0, 1/2, 1/4, 3/4, 1/8, …) of the slot space, so the first N shards,
+ * for any N, sit evenly spaced over all 16384 slots, and so over primaries
+ * that own contiguous ranges (as `redis-cli --cluster create` and managed
+ * services assign them): 16 shards fall 6/5/5 over 3 primaries.
  */
 export function poolShardTag(shard: number): string {
-  // Every issue names its shard's key and id: hash each shard once, not per request.
+  // Every issue names its shard's key and id: choose each shard's tag once, not per request.
   let tag = shardTags.get(shard);
   if (tag === undefined) {
-    tag = createHash('sha256').update(`pool-shard:${shard}`).digest('hex').slice(0, CAPTCHA_TAG_LENGTH);
+    const aim = Math.floor(bitReversedFraction(shard) * HASH_SLOTS);
+    const start = parseInt(createHash('sha256').update(`pool-shard:${shard}`).digest('hex').slice(0, CAPTCHA_TAG_LENGTH), 16);
+    for (let step = 0; tag === undefined; step++) {
+      const candidate = ((start + step) % 16 ** CAPTCHA_TAG_LENGTH).toString(16).padStart(CAPTCHA_TAG_LENGTH, '0');
+      if ((hashSlot(candidate) - aim + HASH_SLOTS) % HASH_SLOTS < SHARD_SLOT_WINDOW) tag = candidate;
+    }
     shardTags.set(shard, tag);
   }
   return tag;
+}
+
+/** 0 → 0, 1 → 1/2, 2 → 1/4, 3 → 3/4, 4 → 1/8, …: the van der Corput sequence, whose every prefix is evenly spread. */
+function bitReversedFraction(index: number): number {
+  let fraction = 0;
+  for (let weight = 0.5, rest = index; rest > 0; weight /= 2, rest >>= 1) fraction += (rest & 1) * weight;
+  return fraction;
 }
 
 /**

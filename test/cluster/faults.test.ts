@@ -98,7 +98,7 @@ describe('Redis faults', () => {
     const api = await spawnApi(env);
     const answers = new CaptchaAnswers(redis.url, prefix);
     try {
-      await waitFor(async () => (await answers.poolDepth(4)) >= 40, 20_000, 'a pool');
+      await waitFor(async () => (await answers.poolDepth()) >= 40, 20_000, 'a pool');
       const id = ((await call(`${api.url}/3.0/captcha`)).json as Issued).response.captchaResponse.imageHash;
       const answer = await answers.answerOf(id);
       proxy.mode = 'drop';
@@ -178,14 +178,14 @@ describe('process faults', () => {
     const burners = [0, 1].map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
     try {
       const doomed = spawnService('worker', env);
-      await waitFor(async () => (await answers.poolDepth(4)) >= 400, 30_000, 'rendering to start');
+      await waitFor(async () => (await answers.poolDepth()) >= 400, 30_000, 'rendering to start');
       await doomed.stop('SIGKILL');
       const stuck = (await queue.getJobCounts('active')).active;
       expect(stuck).toBeGreaterThan(0);
-      const atKill = await answers.poolDepth(4);
+      const atKill = await answers.poolDepth();
       const heir = spawnService('worker', env);
-      const resumed = await timed(() => waitFor(async () => (await answers.poolDepth(4)) >= atKill + 400, 15_000, 'refilling to resume'));
-      const filled = await timed(() => waitFor(async () => (await answers.poolDepth(4)) >= 4000, 90_000, 'the pool to refill'));
+      const resumed = await timed(() => waitFor(async () => (await answers.poolDepth()) >= atKill + 400, 15_000, 'refilling to resume'));
+      const filled = await timed(() => waitFor(async () => (await answers.poolDepth()) >= 4000, 90_000, 'the pool to refill'));
       console.log(`worker SIGKILL under CPU load: ${stuck} jobs left active; refilling resumed after ${resumed.ms} ms, the pool was full ${filled.ms} ms later`);
       // The dead worker's jobs come back once their locks expire; they then find their shards full.
       await waitFor(async () => (await queue.getJobCounts('active')).active === 0, 90_000, 'stalled jobs to be handed on');

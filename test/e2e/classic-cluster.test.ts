@@ -21,7 +21,7 @@ describe('a local cluster of processes: two API processes, one worker, own redis
     worker = spawnService('worker', env);
     apis = await Promise.all([spawnApi(env), spawnApi(env)]);
     answers = new CaptchaAnswers(redis.url, prefix);
-    await waitFor(async () => (await answers.poolDepth(4)) >= 200, 30_000, 'the worker to fill the pool');
+    await waitFor(async () => (await answers.poolDepth()) >= 200, 30_000, 'the worker to fill the pool');
   });
 
   afterAll(async () => {

@@ -85,7 +85,7 @@ describe('rolling restarts', () => {
     const answers = new CaptchaAnswers(redis.url, prefix);
     let nginx: Nginx | undefined;
     try {
-      await waitFor(async () => (await answers.poolDepth(4)) >= 2000, 30_000, 'a full pool');
+      await waitFor(async () => (await answers.poolDepth()) >= 2000, 30_000, 'a full pool');
       nginx = await startNginx(ports);
       const stream = steadyStream(nginx.url, 8);
       await sleep(1000);
@@ -123,13 +123,13 @@ describe('rolling restarts', () => {
     const answers = new CaptchaAnswers(redis.url, workerPrefix);
     try {
       const first = spawnService('worker', env);
-      await waitFor(async () => (await answers.poolDepth(4)) >= 300, 30_000, 'rendering to start');
+      await waitFor(async () => (await answers.poolDepth()) >= 300, 30_000, 'rendering to start');
       expect((await queue.getJobCounts('active')).active).toBeGreaterThan(0);
       expect(await first.stop('SIGTERM')).toBe(0);
 
       const counts = await queue.getJobCounts('active', 'failed');
       expect(counts).toEqual({ active: 0, failed: 0 });
-      const depth = await answers.poolDepth(4);
+      const depth = await answers.poolDepth();
       expect(depth).toBeGreaterThan(0);
       expect(depth).toBeLessThan(6000);
       for (let shard = 0; shard < 4; shard++) {
@@ -141,7 +141,7 @@ describe('rolling restarts', () => {
       }
 
       const second = spawnService('worker', env);
-      await waitFor(async () => (await answers.poolDepth(4)) >= 6000, 30_000, 'the pool to refill');
+      await waitFor(async () => (await answers.poolDepth()) >= 6000, 30_000, 'the pool to refill');
       expect(await second.stop('SIGTERM')).toBe(0);
       expect(await queue.getJobCounts('active', 'failed')).toEqual({ active: 0, failed: 0 });
     } finally {

@@ -42,7 +42,7 @@ describe('the widget in a real browser, on /demo', () => {
     // Tokens that live 7 s: the widget drops them 5 s before they expire.
     shortLived = await spawnApi({ ...env, PORT: String(shortPort), TOKEN_TTL_SECONDS: '7' });
     answers = new CaptchaAnswers(redis.url, prefix);
-    await waitFor(async () => (await answers.poolDepth(4)) >= 100, 30_000, 'a full pool');
+    await waitFor(async () => (await answers.poolDepth()) >= 100, 30_000, 'a full pool');
     browser = await launchChromium();
   });
 

@@ -1,6 +1,9 @@
 import { decodeEntry } from '../../shared/captcha/captcha-entry.js';
+import { loadConfig } from '../../shared/config.js';
 import { openRedisConnection, primariesOf, standaloneRedis, type RedisConnection, type RedisSettings } from '../../shared/redis/connection.js';
 import { keyspace } from '../../shared/redis/keys.js';
+
+const DEFAULT_SHARDS = loadConfig({}).poolShards;
 
 /**
  * Reads the answer of an issued captcha straight from Redis, through the
@@ -24,7 +27,8 @@ export class CaptchaAnswers {
     return entry.answer;
   }
 
-  async poolDepth(shards: number): Promise<number> {
+  /** Pooled captchas over the first `shards` shards (by default, as many as POOL_SHARDS has by default). */
+  async poolDepth(shards = DEFAULT_SHARDS): Promise<number> {
     const depths = await Promise.all(Array.from({ length: shards }, (_, shard) => this.redis.llen(this.keys.poolShard(shard))));
     return depths.reduce((sum, depth) => sum + depth, 0);
   }

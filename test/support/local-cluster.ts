@@ -48,7 +48,7 @@ export async function startLocalCluster(options: { apis?: number; workers?: numb
     nginx,
     answers,
     prefix,
-    waitForPool: (depth) => waitFor(async () => (await answers.poolDepth(Number(env.POOL_SHARDS ?? 4))) >= depth, 30_000, `a pool of ${depth}`),
+    waitForPool: (depth) => waitFor(async () => (await answers.poolDepth(env.POOL_SHARDS ? Number(env.POOL_SHARDS) : undefined)) >= depth, 30_000, `a pool of ${depth}`),
     async restartApi(index) {
       const api = await spawnApi({ ...env, PORT: String(ports[index]) });
       apis[index] = api;

@@ -11,7 +11,7 @@ describe('loadConfig', () => {
       answerLength: 6,
       trustProxy: false,
       publicUrl: '',
-      poolShards: 4,
+      poolShards: 16,
     });
     expect(config.poolLowWatermark).toBeLessThan(config.poolTargetSize);
     expect(Object.isFrozen(config)).toBe(true);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newCaptchaId } from '../../shared/captcha/captcha-id.js';
+import { HASH_SLOTS, hashSlot } from '../../shared/redis/hash-slot.js';
 import { keyspace, poolShardTag } from '../../shared/redis/keys.js';
 
 const hashTag = (key: string): string | undefined => /\{([^}]+)\}/.exec(key)?.[1];
@@ -23,6 +24,27 @@ describe('keyspace', () => {
   it('gives each of the usual shard counts distinct hash tags', () => {
     const tags = new Set(Array.from({ length: 16 }, (_, shard) => hashTag(keys.poolShard(shard))));
     expect(tags.size).toBe(16);
+  });
+
+  it('computes hash slots as Redis does (CLUSTER KEYSLOT)', () => {
+    expect(hashSlot('123456789')).toBe(0x31c3 % HASH_SLOTS); // the CRC16/XMODEM check value
+    expect(hashSlot('foo')).toBe(12182);
+    expect(hashSlot('somekey')).toBe(11058);
+  });
+
+  it('spreads the first N shards evenly over the slot space, so over the primaries of a Cluster', () => {
+    const perPrimary = (shards: number, primaries: number): number[] => {
+      const counts = Array.from({ length: primaries }, () => 0);
+      for (let shard = 0; shard < shards; shard++) counts[Math.floor((hashSlot(poolShardTag(shard)) * primaries) / HASH_SLOTS)] += 1;
+      return counts;
+    };
+    expect(perPrimary(16, 3)).toEqual([6, 5, 5]);
+    for (const [shards, primaries] of [[16, 2], [16, 4], [32, 3], [64, 6], [64, 3]] as const) {
+      const counts = perPrimary(shards, primaries);
+      expect(Math.max(...counts) - Math.min(...counts), `${shards} shards over ${primaries} primaries: ${counts.join('/')}`).toBeLessThanOrEqual(1);
+    }
+    const slots = new Set(Array.from({ length: 64 }, (_, shard) => hashSlot(poolShardTag(shard))));
+    expect(slots.size).toBe(64);
   });
 
   it('keeps the queue prefix in one hash tag, as BullMQ needs on a cluster', () => {
