@@ -11,8 +11,28 @@ const ID_PATTERN = /^[0-9a-f]{40}$/;
  */
 export function newCaptchaId(prefix = ''): string {
   if (!/^[0-9a-f]{0,8}$/.test(prefix)) throw new RangeError('an id prefix is at most 8 hex characters');
-  const random = randomBytes(CAPTCHA_ID_LENGTH / 2).toString('hex');
+  const random = randomHex(CAPTCHA_ID_LENGTH);
   return prefix + random.slice(prefix.length);
+}
+
+/**
+ * CSPRNG bytes drawn in blocks, as crypto.randomUUID does: one randomBytes
+ * call per 204 ids instead of one per id (it was 5% of an issue's CPU). Each
+ * byte is handed out once and the block never leaves this module.
+ */
+const BLOCK_BYTES = 4096;
+let block = Buffer.alloc(0);
+let offset = 0;
+
+function randomHex(characters: number): string {
+  const bytes = characters / 2;
+  if (offset + bytes > block.length) {
+    block = randomBytes(BLOCK_BYTES);
+    offset = 0;
+  }
+  const hex = block.toString('hex', offset, offset + bytes);
+  offset += bytes;
+  return hex;
 }
 
 /** Normalises a client-supplied id; undefined when it cannot be one of ours. */

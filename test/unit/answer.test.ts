@@ -25,6 +25,16 @@ describe('captcha ids', () => {
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{40}$/);
   });
 
+  it('stay unique and evenly spread across the CSPRNG blocks they are cut from', () => {
+    const ids = Array.from({ length: 5000 }, () => newCaptchaId()); // about 25 blocks
+    expect(new Set(ids).size).toBe(5000);
+    const counts = new Map<string, number>();
+    for (const char of ids.join('')) counts.set(char, (counts.get(char) ?? 0) + 1);
+    expect(counts.size).toBe(16);
+    // 200,000 hex digits: each should appear 12,500 times; 5% off is over 11 standard deviations.
+    for (const count of counts.values()) expect(Math.abs(count - 12_500)).toBeLessThan(625);
+  });
+
   it('can start with a chosen short hex prefix and stay random after it', () => {
     const ids = Array.from({ length: 1000 }, () => newCaptchaId('3fa0'));
     for (const id of ids) expect(id).toMatch(/^3fa0[0-9a-f]{36}$/);
