@@ -9,6 +9,7 @@ import { connectRedis, createRedisClient } from '../shared/redis/client.js';
 import { keyspace } from '../shared/redis/keys.js';
 import { RedisSites } from '../shared/redis/redis-sites.js';
 import { SiteAdmin } from '../shared/sites/site-admin.js';
+import { modeOf, type Site } from '../shared/sites/site.js';
 
 const HELP = `Usage: npm run admin -- <command> [options]
 
@@ -20,7 +21,12 @@ Commands:
   set-limits --site SITEKEY [--issue N] [--solve N]
                                                   a site's own per-IP limits per minute
                                                   (0 = none; omitted = the defaults)
-  list-sites                                      every site with its account and origins
+  set-mode --site SITEKEY --mode MODE             how the widget checks visitors: image (default),
+                                                  pow (invisible proof of work) or pow+image
+                                                  (the puzzle, and an image when a client looks automated)
+  set-pow --site SITEKEY --work N                 average SHA-256 hashes of the site's puzzles
+                                                  (--work default: back to POW_WORK)
+  list-sites                                      every site with its account, origins and mode
   add-key --account ID                            another API key for an account (rotation)
   list-keys --account ID                          the ids of an account's keys
   revoke-key --account ID --key KEY_ID            revoke a key at once, on every pod
@@ -43,6 +49,8 @@ async function main(): Promise<number> {
       key: { type: 'string' },
       issue: { type: 'string' },
       solve: { type: 'string' },
+      mode: { type: 'string' },
+      work: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -52,7 +60,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return values.help ? 0 : 2;
   }
-  const required = (name: 'name' | 'account' | 'site' | 'key'): string => {
+  const required = (name: 'name' | 'account' | 'site' | 'key' | 'mode' | 'work'): string => {
     const value = values[name];
     if (!value) throw new AppError(400, 'invalid_argument', `${command} needs --${name}`);
     return value;
@@ -100,9 +108,21 @@ async function main(): Promise<number> {
         print(site, `sitekey ${site.sitekey}\nlimits ${JSON.stringify(site.limits ?? {})}`);
         break;
       }
+      case 'set-mode': {
+        const site = await admin.setMode(required('site'), required('mode'));
+        print(site, `sitekey ${site.sitekey}\nmode ${modeOf(site)}`);
+        break;
+      }
+      case 'set-pow': {
+        const work = required('work');
+        const site = await admin.setPowWork(required('site'), work === 'default' ? undefined : Number(work));
+        print(site, `sitekey ${site.sitekey}\npow work ${site.powWork ?? `default (POW_WORK=${config.powWork})`}`);
+        break;
+      }
       case 'list-sites': {
         const sites = await admin.listSites();
-        print(sites, sites.map((s) => `${s.sitekey}  ${s.accountId}  ${s.name}  ${s.origins.join(' ')}`).join('\n') || '(no sites)');
+        const line = (s: Site): string => `${s.sitekey}  ${s.accountId}  ${s.name}  ${s.origins.join(' ')}  ${modeOf(s)}${s.powWork ? ` work=${s.powWork}` : ''}`;
+        print(sites, sites.map(line).join('\n') || '(no sites)');
         break;
       }
       case 'add-key': {

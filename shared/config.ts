@@ -97,7 +97,7 @@ const variables = {
   CAPTCHA_TTL_SECONDS: {
     schema: integer(1, 86_400),
     default: '300',
-    doc: 'Lifetime of an issued captcha.',
+    doc: 'Lifetime of an issued captcha, and of a proof-of-work puzzle.',
   },
   RENDER_DIFFICULTY: {
     schema: z.enum(['easy', 'normal', 'hard']),
@@ -205,6 +205,41 @@ const variables = {
     schema: integer(0, 3600),
     default: '60',
     doc: 'How long after a token\'s first successful siteverify a retry with the same idempotency_key succeeds again (marked replayed); 0 turns retries off.',
+  },
+  POW_WORK: {
+    schema: integer(1000, 100_000_000),
+    default: '40000',
+    doc: 'Average SHA-256 hashes a proof-of-work puzzle takes (a puzzle takes 0.5 to 1.5 times this), for sites in the pow and pow+image modes without their own (`npm run admin -- set-pow`). Headless Chromium on a busy 2-core machine solves the default in a median of 0.9 s (p90 1.3 s); phones take several times longer.',
+  },
+  POW_WINDOW_SECONDS: {
+    schema: integer(10, 86_400),
+    default: '600',
+    doc: 'Sliding window over which the pow modes count each client\'s (IPv4 address or IPv6 /64) challenges, failed answers and implausibly fast answers.',
+  },
+  POW_VOLUME_STEP: {
+    schema: integer(0, 1_000_000),
+    default: '20',
+    doc: 'Challenges one client may fetch within POW_WINDOW_SECONDS before its puzzles take twice the work; every further step doubles again, up to 16 times the site\'s work. 0 turns this off.',
+  },
+  STEP_UP_CHALLENGES: {
+    schema: integer(0, 1_000_000),
+    default: '30',
+    doc: 'pow+image: from this many challenges within POW_WINDOW_SECONDS, a client must answer an image as well as the puzzle. 0: volume alone never adds an image.',
+  },
+  STEP_UP_FAILURES: {
+    schema: integer(0, 1_000_000),
+    default: '3',
+    doc: 'pow+image: from this many failed answers (wrong images; unsolved, forged or reused puzzles) within POW_WINDOW_SECONDS, a client must answer an image as well. 0: never for failures.',
+  },
+  STEP_UP_FAST_ANSWERS: {
+    schema: integer(0, 1_000_000),
+    default: '1',
+    doc: 'pow+image: from this many implausibly fast image answers (see STEP_UP_FAST_ANSWER_MS) within POW_WINDOW_SECONDS, a client keeps getting an image. 0: never for speed.',
+  },
+  STEP_UP_FAST_ANSWER_MS: {
+    schema: integer(0, 60_000),
+    default: '1500',
+    doc: 'An image answered sooner than this after it was shown counts as implausibly fast: nobody reads and types the characters that quickly.',
   },
   DEMO_SITEKEY: {
     schema: z.union([z.literal(''), z.string().regex(/^FC[A-Z2-7]{14}$/, 'a sitekey')]),

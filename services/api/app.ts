@@ -9,6 +9,7 @@ import { AppError } from '../../shared/errors.js';
 import { fieldsOnlyBodyParser } from './body-parser.js';
 import type { Siteverify } from '../../shared/token/siteverify.js';
 import type { WidgetChallenges } from '../../shared/token/widget-challenges.js';
+import type { WidgetModes } from '../../shared/token/widget-modes.js';
 import { observeRequests } from './observe-requests.js';
 import { securityHeaders } from './security-headers.js';
 import { rateLimitGate } from './rate-limit.js';
@@ -31,6 +32,7 @@ export interface ApiDependencies {
   /** Each image captcha spoken, on request. */
   readonly audio: AudioCaptchas;
   readonly challenges: WidgetChallenges;
+  readonly modes: WidgetModes;
   readonly siteverify: Siteverify;
   readonly rateLimiter: RateLimiter;
   readonly widgetScript: Buffer | undefined;
@@ -65,7 +67,7 @@ export function createApiApp(deps: ApiDependencies): Koa {
   router.use(healthRoutes({ isReady: deps.isReady }).routes());
   router.use(classicRoutes({ store: deps.store, audio: deps.audio, metrics, publicUrl: config.publicUrl, parseBody, limit }).routes());
   router.use(siteverifyRoutes({ siteverify: deps.siteverify, metrics, parseBody, limit }).routes());
-  router.use(widgetRoutes({ challenges: deps.challenges, metrics, parseBody, limit, widgetScript: deps.widgetScript, audio: deps.audio }).routes());
+  router.use(widgetRoutes({ challenges: deps.challenges, modes: deps.modes, metrics, parseBody, limit, widgetScript: deps.widgetScript, audio: deps.audio }).routes());
   if (deps.study) router.use(studyRoutes({ ...deps.study, parseBody, limit }).routes());
   if (config.demoSitekey !== '' && config.demoApiKey !== '') {
     router.use(demoRoutes({ sitekey: config.demoSitekey, apiKey: config.demoApiKey, parseBody, limit }).routes());

@@ -25,6 +25,10 @@ import { projectRoot } from '../../shared/process/project-root.js';
 import { ResponseTokens } from '../../shared/token/response-token.js';
 import { Siteverify } from '../../shared/token/siteverify.js';
 import { WidgetChallenges } from '../../shared/token/widget-challenges.js';
+import { WidgetModes } from '../../shared/token/widget-modes.js';
+import { PowPuzzles } from '../../shared/pow/puzzle.js';
+import type { PowPolicy } from '../../shared/pow/pow-policy.js';
+import { RedisClientSignals, RedisUsedPuzzles } from '../../shared/redis/redis-pow.js';
 import { createApiApp } from './app.js';
 import { randomAnswer } from '../../shared/captcha/alphabet.js';
 import { DIFFICULTY_PROFILES } from '../../shared/render/captcha-svg.js';
@@ -92,6 +96,18 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
   await epoch.refresh();
   const tokens = new ResponseTokens(config.tokenSecret);
   const challenges = new WidgetChallenges({ store, sites, tokens, epoch, clock: systemClock, tokenTtlSeconds: config.tokenTtlSeconds });
+  const modes = new WidgetModes({
+    challenges,
+    puzzles: new PowPuzzles(config.tokenSecret, systemClock, config.captchaTtlSeconds),
+    usedPuzzles: new RedisUsedPuzzles(redis, keys),
+    signals: new RedisClientSignals(redis, keys),
+    policy: powPolicy(config),
+    tokens,
+    epoch,
+    clock: systemClock,
+    tokenTtlSeconds: config.tokenTtlSeconds,
+    onSignalError: (error) => logger.warn({ err: String(error) }, 'counting a client signal failed'),
+  });
   const siteverify = new Siteverify({ sites, tokens, usedTokens: new RedisUsedTokens(redis, keys), epoch, clock: systemClock, retryWindowMs: config.siteverifyRetryWindowSeconds * 1000 });
 
   let draining = false;
@@ -112,6 +128,7 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
     store,
     audio,
     challenges,
+    modes,
     siteverify,
     rateLimiter: new RedisRateLimiter(redis, keys),
     widgetScript: await loadBrowserScript('widget.js'),
@@ -165,6 +182,17 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
       await redis.quit().catch(() => undefined);
       logger.info('api stopped');
     },
+  };
+}
+
+/** Who pays how much in the proof-of-work modes. */
+function powPolicy(config: Config): PowPolicy {
+  return {
+    defaultWork: config.powWork,
+    windowMs: config.powWindowSeconds * 1000,
+    volumeStep: config.powVolumeStep,
+    stepUp: { challenges: config.stepUpChallenges, failures: config.stepUpFailures, fastAnswers: config.stepUpFastAnswers },
+    fastAnswerMs: config.stepUpFastAnswerMs,
   };
 }
 

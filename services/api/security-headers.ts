@@ -16,6 +16,12 @@ export function securityHeaders(): Middleware {
   });
 }
 
-/** The CSP of the demo page: its own scripts, styles (the widget's shadow DOM uses inline styles) and data: images. */
+/**
+ * The CSP of the demo page: its own scripts, styles (the widget's shadow DOM
+ * uses inline styles), data: images, and blob: workers (the widget starts its
+ * proof-of-work solver from a Blob URL). A site embedding the widget needs the
+ * same `worker-src blob:`; without it the widget solves on the page, slower.
+ * The Listen button plays the audio captcha from a Blob URL: `media-src blob:`.
+ */
 export const DEMO_CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; worker-src blob:; media-src blob:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";

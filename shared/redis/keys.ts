@@ -65,6 +65,10 @@ export interface Keyspace {
   apiKey(keyHash: string): string;
   /** Marker that a response token was verified; lives as long as the token could. */
   usedToken(tokenId: string): string;
+  /** Marker that a proof-of-work puzzle was redeemed; lives as long as the puzzle could. */
+  usedPuzzle(puzzleId: string): string;
+  /** Hash: one client's challenges, failures and fast answers in its two latest windows (the pow modes). */
+  clientSignals(client: string): string;
   /** Prefix of a rate-limit bucket's per-client counters (the client id is appended as a hash tag). */
   rateLimit(bucket: string): string;
   /** Written by every readiness check: proves Redis still accepts writes. */
@@ -86,6 +90,8 @@ export function keyspace(prefix: string): Keyspace {
     accountKeys: (accountId) => `${prefix}:account-keys:{${accountId}}`,
     apiKey: (keyHash) => `${prefix}:api-key:{${keyHash}}`,
     usedToken: (tokenId) => `${prefix}:used-token:{${tokenId}}`,
+    usedPuzzle: (puzzleId) => `${prefix}:used-puzzle:{${puzzleId}}`,
+    clientSignals: (client) => `${prefix}:client-signals:{${client}}`,
     rateLimit: (bucket) => `${prefix}:rate:${bucket}:`,
     readinessProbe: `${prefix}:readiness-probe`,
     epoch: `${prefix}:epoch`,

@@ -1,7 +1,7 @@
 import { rethrowAsUnavailable } from '../errors.js';
 import type { MarkResult, SiteRepository, UsedTokens } from '../sites/ports.js';
 import type { SiteLimits } from '../abuse/rate-limits.js';
-import type { Account, Site } from '../sites/site.js';
+import { isWidgetMode, type Account, type Site } from '../sites/site.js';
 import type { RedisClient } from './client.js';
 import type { Keyspace } from './keys.js';
 
@@ -19,7 +19,16 @@ export class RedisSites implements SiteRepository {
     const fields = await this.redis.hgetall(this.keys.site(sitekey)).catch(rethrowAsUnavailable);
     if (!fields.accountId) return undefined;
     const limits = parseLimits(fields.limits);
-    return { sitekey, accountId: fields.accountId, name: fields.name ?? '', origins: parseOrigins(fields.origins), ...(limits ? { limits } : {}) };
+    const powWork = Number(fields.powWork);
+    return {
+      sitekey,
+      accountId: fields.accountId,
+      name: fields.name ?? '',
+      origins: parseOrigins(fields.origins),
+      ...(limits ? { limits } : {}),
+      ...(isWidgetMode(fields.mode) ? { mode: fields.mode } : {}),
+      ...(fields.powWork && Number.isInteger(powWork) && powWork > 0 ? { powWork } : {}),
+    };
   }
 
   async saveSite(site: Site): Promise<void> {
@@ -28,6 +37,8 @@ export class RedisSites implements SiteRepository {
       name: site.name,
       origins: JSON.stringify(site.origins),
       limits: JSON.stringify(site.limits ?? {}),
+      mode: site.mode ?? '',
+      powWork: site.powWork === undefined ? '' : String(site.powWork),
     });
     await this.redis.sadd(this.keys.sites, site.sitekey);
   }

@@ -1,7 +1,8 @@
 import type { SiteLimits } from '../abuse/rate-limits.js';
 import { AppError } from '../errors.js';
 import type { SiteRepository } from './ports.js';
-import { apiKeyId, hashApiKey, newAccountId, newApiKey, newSitekey, normalizeOrigin, type Site } from './site.js';
+import { MAX_POW_WORK, MIN_POW_WORK } from '../pow/pow-policy.js';
+import { apiKeyId, hashApiKey, isWidgetMode, newAccountId, newApiKey, newSitekey, normalizeOrigin, WIDGET_MODES, type Site } from './site.js';
 
 export interface NewKey {
   readonly accountId: string;
@@ -76,8 +77,30 @@ export class SiteAdmin {
     return updated;
   }
 
+  /** How the site's widget tells people from bots; applies to the next challenge on every pod. */
+  async setMode(sitekey: string, mode: string): Promise<Site> {
+    if (!isWidgetMode(mode)) throw invalid(`mode is one of ${WIDGET_MODES.join(', ')}`);
+    return this.update(sitekey, (site) => ({ ...site, mode }));
+  }
+
+  /** Sets (or, with undefined, clears back to POW_WORK) the average hashes of the site's puzzles. */
+  async setPowWork(sitekey: string, work: number | undefined): Promise<Site> {
+    if (work !== undefined && (!Number.isInteger(work) || work < MIN_POW_WORK || work > MAX_POW_WORK)) {
+      throw invalid(`work is a whole number of hashes from ${MIN_POW_WORK} to ${MAX_POW_WORK}`);
+    }
+    return this.update(sitekey, ({ powWork: _, ...site }) => (work === undefined ? site : { ...site, powWork: work }));
+  }
+
   listSites(): Promise<Site[]> {
     return this.repository.listSites();
+  }
+
+  private async update(sitekey: string, change: (site: Site) => Site): Promise<Site> {
+    const site = await this.repository.getSite(sitekey);
+    if (!site) throw invalid(`no site ${sitekey}`);
+    const updated = change(site);
+    await this.repository.saveSite(updated);
+    return updated;
   }
 
   private async requireAccount(accountId: string): Promise<void> {

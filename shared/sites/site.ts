@@ -9,7 +9,25 @@ export interface Site {
   readonly origins: readonly string[];
   /** Per-IP rate limits of this site's widget, where they differ from the defaults. */
   readonly limits?: SiteLimits;
+  /** How the widget tells people from bots; sites made before modes existed have none and keep `image`. */
+  readonly mode?: WidgetMode;
+  /** Average SHA-256 hashes of this site's proof-of-work puzzles, where it differs from POW_WORK. */
+  readonly powWork?: number;
 }
+
+/**
+ * What a site's widget asks of a visitor: `image`, an image captcha; `pow`, an
+ * invisible proof-of-work puzzle; `pow+image`, the puzzle, plus an image for
+ * clients whose recent behaviour calls for a step-up.
+ */
+export const WIDGET_MODES = ['image', 'pow', 'pow+image'] as const;
+
+export type WidgetMode = (typeof WIDGET_MODES)[number];
+
+export const isWidgetMode = (value: unknown): value is WidgetMode =>
+  typeof value === 'string' && (WIDGET_MODES as readonly string[]).includes(value);
+
+export const modeOf = (site: Site): WidgetMode => site.mode ?? 'image';
 
 export interface Account {
   readonly accountId: string;

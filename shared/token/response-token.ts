@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isWidgetMode, type WidgetMode } from '../sites/site.js';
 
 /** What a response token vouches for: one solved challenge, on one site, from one page origin. */
 export interface TokenClaims {
@@ -13,6 +14,8 @@ export interface TokenClaims {
   readonly expiresAt: number;
   /** The store's data epoch when the token was made (see DataEpoch). */
   readonly epoch: string;
+  /** What the visitor solved: an image, a puzzle, or both; absent means an image. */
+  readonly mode?: WidgetMode;
 }
 
 /** Tokens never grow past this; anything longer is rejected before any work. */
@@ -39,7 +42,10 @@ export class ResponseTokens {
   }
 
   sign(claims: TokenClaims): string {
-    const body = Buffer.from(JSON.stringify([claims.id, claims.sitekey, claims.accountId, claims.origin, claims.solvedAt, claims.expiresAt, claims.epoch])).toString('base64url');
+    const fields: unknown[] = [claims.id, claims.sitekey, claims.accountId, claims.origin, claims.solvedAt, claims.expiresAt, claims.epoch];
+    // Image tokens keep their original seven fields, so pods from before modes existed still verify them.
+    if (claims.mode !== undefined && claims.mode !== 'image') fields.push(claims.mode);
+    const body = Buffer.from(JSON.stringify(fields)).toString('base64url');
     return `${VERSION}.${body}.${this.mac(body).toString('base64url')}`;
   }
 
@@ -64,11 +70,12 @@ export class ResponseTokens {
 function parseClaims(json: string): TokenClaims | undefined {
   try {
     const value: unknown = JSON.parse(json);
-    if (!Array.isArray(value) || value.length !== 7) return undefined;
-    const [id, sitekey, accountId, origin, solvedAt, expiresAt, epoch] = value as unknown[];
+    if (!Array.isArray(value) || (value.length !== 7 && value.length !== 8)) return undefined;
+    const [id, sitekey, accountId, origin, solvedAt, expiresAt, epoch, mode] = value as unknown[];
     if (typeof id !== 'string' || typeof sitekey !== 'string' || typeof accountId !== 'string' || typeof epoch !== 'string') return undefined;
     if (typeof origin !== 'string' || typeof solvedAt !== 'number' || typeof expiresAt !== 'number') return undefined;
-    return { id, sitekey, accountId, origin, solvedAt, expiresAt, epoch };
+    if (value.length === 8 && !isWidgetMode(mode)) return undefined;
+    return { id, sitekey, accountId, origin, solvedAt, expiresAt, epoch, ...(isWidgetMode(mode) ? { mode } : {}) };
   } catch {
     return undefined;
   }

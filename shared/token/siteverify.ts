@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { createHash } from 'node:crypto';
 import type { DataEpoch, SiteRepository, UsedTokens } from '../sites/ports.js';
-import { hashApiKey, isSitekey, MAX_API_KEY_LENGTH } from '../sites/site.js';
+import { hashApiKey, isSitekey, MAX_API_KEY_LENGTH, type WidgetMode } from '../sites/site.js';
 import type { ResponseTokens } from './response-token.js';
 import { siteverifyError } from './siteverify-errors.js';
 
@@ -13,6 +13,8 @@ export type VerifyOutcome =
       readonly origin: string;
       /** True for a retry with the same idempotency key: the success was counted before. */
       readonly replayed: boolean;
+      /** What the visitor solved: an image, a puzzle, or a puzzle and an image. */
+      readonly mode: WidgetMode;
     }
   | { readonly success: false; readonly code: 'response_invalid' }
   | { readonly success: false; readonly code: 'response_timeout' | 'response_duplicate'; readonly sitekey: string };
@@ -83,7 +85,14 @@ export class Siteverify {
     if (mark.kind === 'duplicate' || (mark.kind === 'retry' && !retryInWindow)) {
       return { success: false, code: 'response_duplicate', sitekey: claims.sitekey };
     }
-    return { success: true, sitekey: claims.sitekey, timestamp: rfc3339(claims.solvedAt), origin: claims.origin, replayed: retryInWindow };
+    return {
+      success: true,
+      sitekey: claims.sitekey,
+      timestamp: rfc3339(claims.solvedAt),
+      origin: claims.origin,
+      replayed: retryInWindow,
+      mode: claims.mode ?? 'image',
+    };
   }
 
   private async requireOwnSite(accountId: string, sitekey: string): Promise<void> {

@@ -24,6 +24,10 @@ export type SolveOutcome =
   | { readonly solved: false; readonly reason: 'wrong_answer'; readonly answered?: AnsweredChallenge }
   | { readonly solved: false; readonly reason: 'challenge_expired' };
 
+export type StepUpCheck =
+  | { readonly outcome: 'solved' | 'wrong_answer'; readonly answered: AnsweredChallenge }
+  | { readonly outcome: 'wrong_answer' | 'challenge_expired'; readonly answered?: undefined };
+
 export interface WidgetChallengesOptions {
   readonly store: CaptchaStore;
   readonly sites: SiteRepository;
@@ -88,6 +92,22 @@ export class WidgetChallenges {
     });
     return { solved: true, token, expiresAt, answered };
   }
+
+  /** An image challenge that only comes with a puzzle (pow+image's step-up). */
+  async stepUpChallenge(site: Site, origin: string): Promise<Challenge> {
+    const captcha = await this.options.store.issue(stepUpBindingOf(site.sitekey, origin));
+    return { id: captcha.id, png: captcha.png, expiresAt: captcha.issuedAt + this.options.store.ttlSeconds * 1000 };
+  }
+
+  /** Checks, and consumes, a step-up image; the puzzle's proof makes the token. */
+  async checkStepUp(site: Site, origin: string, challengeId: string, answer: string): Promise<StepUpCheck> {
+    const id = parseCaptchaId(challengeId);
+    const result = id ? await this.options.store.check(id, answer) : undefined;
+    if (!result || result.outcome === 'unknown') return { outcome: 'challenge_expired' };
+    if (result.binding !== stepUpBindingOf(site.sitekey, origin)) return { outcome: 'wrong_answer' };
+    const answered = { difficulty: result.difficulty, answeredAfterMs: result.answeredAfterMs };
+    return { outcome: result.outcome === 'match' ? 'solved' : 'wrong_answer', answered };
+  }
 }
 
 /** Every widget binding is a JSON array that starts with the sitekey and the origin; a classic captcha has none. */
@@ -102,4 +122,9 @@ function parseBinding(binding: string): unknown[] | undefined {
 
 function bindingOf(sitekey: string, origin: string): string {
   return JSON.stringify([sitekey, origin]);
+}
+
+/** A step-up image is bound apart, so that /solve can never redeem it without its puzzle. */
+function stepUpBindingOf(sitekey: string, origin: string): string {
+  return JSON.stringify([sitekey, origin, 'step-up']);
 }

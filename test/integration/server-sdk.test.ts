@@ -2,7 +2,8 @@ import { FriendlyCaptchaClient } from '@friendlycaptcha/server-sdk';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
 import { testConfig } from '../support/test-config.js';
-import { createSite, solveWidget } from '../support/token-api.js';
+import { proveWidget } from '../support/pow.js';
+import { createSite, solveWidget, withAdmin } from '../support/token-api.js';
 
 describe('the official @friendlycaptcha/server-sdk, pointed at this service with apiEndpoint', () => {
   let cluster: InProcessCluster;
@@ -10,7 +11,8 @@ describe('the official @friendlycaptcha/server-sdk, pointed at this service with
   let client: FriendlyCaptchaClient;
 
   beforeAll(async () => {
-    cluster = await startInProcessCluster(testConfig(inject('redisUrl'), { TOKEN_TTL_SECONDS: '2' }));
+    // Cheap puzzles, and an image with every pow+image puzzle, so both proofs are exercised.
+    cluster = await startInProcessCluster(testConfig(inject('redisUrl'), { TOKEN_TTL_SECONDS: '2', POW_WORK: '1000', STEP_UP_CHALLENGES: '1' }));
     site = await createSite(cluster.config);
     client = new FriendlyCaptchaClient({ apiKey: site.apiKey, sitekey: site.sitekey, apiEndpoint: cluster.api.url });
     await cluster.waitForFullPool();
@@ -26,6 +28,20 @@ describe('the official @friendlycaptcha/server-sdk, pointed at this service with
     expect(first.shouldAccept()).toBe(true);
     const second = await client.verifyCaptchaResponse(response);
     expect(second.wasAbleToVerify()).toBe(true);
+    expect(second.shouldAccept()).toBe(false);
+    expect(second.getResponseError()?.error_code).toBe('response_duplicate');
+  });
+
+  it.each(['pow', 'pow+image'] as const)('accepts a %s token and rejects it when reused', async (mode) => {
+    const powSite = await createSite(cluster.config);
+    await withAdmin(cluster.config, (admin) => admin.setMode(powSite.sitekey, mode));
+    const powClient = new FriendlyCaptchaClient({ apiKey: powSite.apiKey, sitekey: powSite.sitekey, apiEndpoint: cluster.api.url });
+    const response = await proveWidget(cluster.api.url, cluster.answers, powSite.sitekey);
+    const first = await powClient.verifyCaptchaResponse(response);
+    expect(first.wasAbleToVerify()).toBe(true);
+    expect(first.shouldAccept()).toBe(true);
+    expect(first.getResponse()).toMatchObject({ success: true, data: { mode } });
+    const second = await powClient.verifyCaptchaResponse(response);
     expect(second.shouldAccept()).toBe(false);
     expect(second.getResponseError()?.error_code).toBe('response_duplicate');
   });

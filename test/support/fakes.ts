@@ -4,6 +4,8 @@ import type { Account, Site } from '../../shared/sites/site.js';
 import { encodeBinding } from '../../shared/captcha/captcha-entry.js';
 import { newCaptchaId } from '../../shared/captcha/captcha-id.js';
 import type { IssuedCaptchas, PoolIssue, PoolReader, PoolWriter, RefillRequester } from '../../shared/captcha/ports.js';
+import type { ClientSignal, SignalCounts, SignalWindows } from '../../shared/pow/pow-policy.js';
+import type { ClientSignals, UsedPuzzles } from '../../shared/pow/ports.js';
 
 /** A clock whose time moves only when told to, or when someone sleeps on it. */
 export class FakeClock implements Clock {
@@ -142,5 +144,31 @@ export class FixedEpoch implements DataEpoch {
   constructor(public value = 'epoch-1') {}
   current(): string {
     return this.value;
+  }
+}
+
+export class MemoryUsedPuzzles implements UsedPuzzles {
+  readonly used = new Set<string>();
+  markUsed(puzzleId: string): Promise<boolean> {
+    const first = !this.used.has(puzzleId);
+    this.used.add(puzzleId);
+    return Promise.resolve(first);
+  }
+}
+
+/** Per-client signal counts in fixed windows, as the Redis script keeps them. */
+export class MemoryClientSignals implements ClientSignals {
+  readonly clients = new Map<string, { window: number; current: SignalCounts; previous: SignalCounts }>();
+  record(client: string, signal: ClientSignal | undefined, now: number, windowMs: number): Promise<SignalWindows> {
+    const zero: SignalCounts = { challenge: 0, failure: 0, fast: 0 };
+    const index = Math.floor(now / windowMs);
+    const stored = this.clients.get(client) ?? { window: index, current: zero, previous: zero };
+    const age = index - stored.window;
+    let { current, previous } = stored;
+    if (age === 1) [previous, current] = [current, zero];
+    else if (age > 1) [previous, current] = [zero, zero];
+    if (signal) current = { ...current, [signal]: current[signal] + 1 };
+    if (signal) this.clients.set(client, { window: Math.max(index, stored.window), current, previous });
+    return Promise.resolve({ current, previous });
   }
 }

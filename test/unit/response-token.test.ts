@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MAX_TOKEN_LENGTH, ResponseTokens, type TokenClaims } from '../../shared/token/response-token.js';
 
@@ -17,6 +18,20 @@ describe('response tokens', () => {
 
   it('round-trip their claims', () => {
     expect(tokens.verify(tokens.sign(claims))).toEqual(claims);
+  });
+
+  it('carry what was solved, keeping image tokens in their original seven fields', () => {
+    for (const mode of ['pow', 'pow+image'] as const) expect(tokens.verify(tokens.sign({ ...claims, mode }))).toEqual({ ...claims, mode });
+    const image = tokens.sign({ ...claims, mode: 'image' });
+    expect(image).toBe(tokens.sign(claims));
+    const fields = JSON.parse(Buffer.from(image.split('.')[1] ?? '', 'base64url').toString('utf8')) as unknown[];
+    expect(fields).toHaveLength(7);
+  });
+
+  it('reject an unknown mode even when signed', () => {
+    const body = Buffer.from(JSON.stringify([claims.id, claims.sitekey, claims.accountId, claims.origin, claims.solvedAt, claims.expiresAt, claims.epoch, 'free'])).toString('base64url');
+    const signature = createHmac('sha256', SECRET).update(`v1.${body}`).digest('base64url');
+    expect(tokens.verify(`v1.${body}.${signature}`)).toBeUndefined();
   });
 
   it('stay well under the length bound, even with a long origin', () => {

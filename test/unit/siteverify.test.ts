@@ -57,6 +57,7 @@ describe('Siteverify', () => {
       timestamp: rfc3339(clock.now()),
       origin: 'https://shop.example',
       replayed: false,
+      mode: 'image',
     });
     expect(await siteverify.verify(site.accountId, { response })).toEqual({ success: false, code: 'response_duplicate', sitekey: site.sitekey });
   });

@@ -48,7 +48,9 @@ export function siteverifyRoutes({ siteverify, metrics, parseBody, limit }: Site
     metrics.verified('siteverify', label, 'sitekey' in outcome ? outcome.sitekey : undefined);
     if (outcome.success) {
       const challenge = { timestamp: outcome.timestamp, origin: outcome.origin };
-      ctx.body = { success: true, data: outcome.replayed ? { challenge, replayed: true } : { challenge } };
+      // `mode` is ours, beyond the reference: what the visitor solved (image, pow or pow+image).
+      const data = { challenge, mode: outcome.mode };
+      ctx.body = { success: true, data: outcome.replayed ? { ...data, replayed: true } : data };
     } else {
       ctx.body = siteverifyErrorBody(outcome.code, SITEVERIFY_ERRORS[outcome.code].detail);
     }

@@ -7,9 +7,15 @@ import type { CaptchaMetrics } from '../../../shared/metrics/captcha-metrics.js'
 import type { Site } from '../../../shared/sites/site.js';
 import type { RateLimitGate } from '../rate-limit.js';
 import { originNotAllowed, unknownSitekey, type WidgetChallenges } from '../../../shared/token/widget-challenges.js';
+import type { ModeChallenge, WidgetModes } from '../../../shared/token/widget-modes.js';
+import { clientId } from '../../../shared/abuse/client-id.js';
+import { AppError } from '../../../shared/errors.js';
+import { modeOf } from '../../../shared/sites/site.js';
+import { parseProof } from './puzzle-wire.js';
 
 export interface WidgetRoutesOptions {
   readonly challenges: WidgetChallenges;
+  readonly modes: WidgetModes;
   readonly metrics: CaptchaMetrics;
   readonly parseBody: Middleware;
   readonly limit: RateLimitGate;
@@ -25,7 +31,7 @@ export interface WidgetRoutesOptions {
  */
 const OUTCOMES = { wrong_answer: 'mismatch', challenge_expired: 'unknown' } as const;
 
-export function widgetRoutes({ challenges, metrics, parseBody, limit, widgetScript, audio }: WidgetRoutesOptions): Router {
+export function widgetRoutes({ challenges, modes, metrics, parseBody, limit, widgetScript, audio }: WidgetRoutesOptions): Router {
   const router = new Router();
 
   router.get('/widget.js', (ctx) => {
@@ -84,21 +90,24 @@ export function widgetRoutes({ challenges, metrics, parseBody, limit, widgetScri
     router.post(`${base}/audio/:challenge`, loadSite, allowSiteOrigins, limit('audio'), authorize, speak);
   }
 
-  router.options([`${base}/challenge`, `${base}/solve`], loadSite, allowSiteOrigins);
+  router.options([`${base}/challenge`, `${base}/solve`, `${base}/proof`], loadSite, allowSiteOrigins);
 
   router.post(`${base}/challenge`, loadSite, allowSiteOrigins, limit('issue'), authorize, async (ctx) => {
     const { site, origin } = authorized(ctx);
-    const challenge = await challenges.challenge(site, origin);
+    const challenge = await modes.challenge(site, origin, clientId(ctx.ip));
     metrics.issued('widget', site.sitekey);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = {
-      challenge: challenge.id,
-      image: `data:image/png;base64,${challenge.png.toString('base64')}`,
-      expiresAt: new Date(challenge.expiresAt).toISOString(),
-    };
+    ctx.body = challengeBody(challenge);
   });
 
-  router.post(`${base}/solve`, loadSite, allowSiteOrigins, limit('solve'), authorize, parseBody, async (ctx) => {
+  /** In the pow modes an image alone never makes a token: answers go to /proof with their puzzle. */
+  const imageModeOnly: Middleware = async (ctx, next) => {
+    const { site } = authorized(ctx as RouterContext);
+    if (modeOf(site) !== 'image') throw new AppError(409, 'puzzle_required', 'This site needs a solved puzzle: post it to /proof.');
+    await next();
+  };
+
+  router.post(`${base}/solve`, loadSite, allowSiteOrigins, limit('solve'), authorize, imageModeOnly, parseBody, async (ctx) => {
     const { site, origin } = authorized(ctx);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const outcome = await challenges.solve(site, origin, body.challenge, body.answer);
@@ -119,5 +128,44 @@ export function widgetRoutes({ challenges, metrics, parseBody, limit, widgetScri
         };
   });
 
+  router.post(`${base}/proof`, loadSite, allowSiteOrigins, limit('solve'), authorize, parseBody, async (ctx) => {
+    const { site, origin } = authorized(ctx);
+    const { payload, answer } = parseProof(ctx.request.body);
+    const outcome = await modes.prove(site, origin, clientId(ctx.ip), payload, answer);
+    metrics.verified('widget', outcome.solved ? 'success' : PROOF_OUTCOMES[outcome.reason], site.sitekey);
+    if (outcome.answered) {
+      const { difficulty, answeredAfterMs } = outcome.answered;
+      metrics.answered('widget', difficulty, outcome.solved ? 'success' : 'mismatch', answeredAfterMs / 1000, site.sitekey);
+    }
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = outcome.solved
+      ? { solved: true, response: outcome.token, expiresAt: new Date(outcome.expiresAt).toISOString() }
+      : { solved: false, error: { code: outcome.reason, detail: PROOF_DETAILS[outcome.reason] } };
+  });
+
   return router;
+}
+
+const PROOF_OUTCOMES = { wrong_answer: 'mismatch', challenge_expired: 'unknown', puzzle_invalid: 'invalid' } as const;
+const PROOF_DETAILS = {
+  wrong_answer: 'The answer was wrong; load a new challenge.',
+  challenge_expired: 'The puzzle expired or was used; load a new one.',
+  puzzle_invalid: 'The puzzle was not solved, or not issued to this site and page; load a new one.',
+} as const;
+
+/** The challenge on the wire: an image as before, or a puzzle (with an image on a step-up). */
+function challengeBody(challenge: ModeChallenge): Record<string, unknown> {
+  const dataUrl = (png: Buffer): string => `data:image/png;base64,${png.toString('base64')}`;
+  if (challenge.mode === 'image') {
+    const { image } = challenge;
+    return { mode: 'image', challenge: image.id, image: dataUrl(image.png), expiresAt: new Date(image.expiresAt).toISOString() };
+  }
+  return {
+    mode: challenge.mode,
+    puzzle: challenge.puzzle,
+    work: challenge.work,
+    expiresAt: new Date(challenge.expiresAt).toISOString(),
+    // Only the image: why this client got one stays on the server.
+    ...(challenge.stepUp ? { image: dataUrl(challenge.stepUp.image.png) } : {}),
+  };
 }
