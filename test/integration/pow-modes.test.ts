@@ -11,6 +11,7 @@ interface PuzzleReply {
   puzzle: PuzzleChallenge;
   work: number;
   expiresAt: string;
+  challenge?: string;
   image?: string;
 }
 
@@ -176,6 +177,7 @@ describe('proof-of-work modes through the widget endpoints and siteverify', () =
       }
       const stepped = await puzzleFor(client);
       expect(stepped.image).toMatch(/^data:image\/png;base64,/);
+      expect(stepped.challenge).toBe(imageIdOf(stepped));
       const wrong = await prove(client, { puzzle: await solved(stepped), answer: 'WRONG1' });
       expect(wrong.json).toMatchObject({ solved: false, error: { code: 'wrong_answer' } });
 

@@ -165,7 +165,7 @@ function challengeBody(challenge: ModeChallenge): Record<string, unknown> {
     puzzle: challenge.puzzle,
     work: challenge.work,
     expiresAt: new Date(challenge.expiresAt).toISOString(),
-    // Only the image: why this client got one stays on the server.
-    ...(challenge.stepUp ? { image: dataUrl(challenge.stepUp.image.png) } : {}),
+    // The image and its id (for its audio), not why this client got one: that stays on the server.
+    ...(challenge.stepUp ? { challenge: challenge.stepUp.image.id, image: dataUrl(challenge.stepUp.image.png) } : {}),
   };
 }
