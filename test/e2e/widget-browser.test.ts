@@ -116,6 +116,7 @@ describe('the widget in a real browser, on /demo', () => {
     await page.locator('#name').focus();
     await page.keyboard.type('Grace');
     await page.keyboard.press('Tab'); // into the widget: the "New" button
+    await page.keyboard.press('Tab'); // "Listen to the characters"
     await page.keyboard.press('Tab'); // the answer field
     await page.keyboard.type(await answers.answerOf(id));
     await page.keyboard.press('Enter'); // verifies, does not submit

@@ -8,6 +8,7 @@
  * anyone but the captcha service this script was loaded from.
  */
 import { solvePuzzle, type PuzzleSolution, type SolverMessage } from './pow-solver.js';
+import { addListenButton, type ListenButton } from './listen-button.js';
 
 /** The solver's worker script, bundled apart and inlined by the build (scripts/build-widget.mjs). */
 declare const POW_WORKER_SOURCE: string;
@@ -191,6 +192,7 @@ class CaptchaWidget {
   private readonly answer: HTMLInputElement;
   private readonly verifyButton: HTMLButtonElement;
   private readonly newButton: HTMLButtonElement;
+  private readonly listen: ListenButton;
   private readonly retryButton: HTMLButtonElement;
   private readonly progress: HTMLProgressElement;
   private readonly status: HTMLElement;
@@ -216,6 +218,11 @@ class CaptchaWidget {
     this.answer = query(root, 'input');
     this.verifyButton = query(root, '.verify');
     this.newButton = query(root, '.new');
+    this.listen = addListenButton(query(root, '.picture'), {
+      audioUrl: (challenge) => `${this.endpoint}/api/v2/widget/${encodeURIComponent(this.sitekey)}/audio/${challenge}`,
+      challenge: () => this.challenge,
+      say: (text, tone) => this.say(text, tone),
+    });
     this.retryButton = query(root, '.retry');
     this.progress = query(root, 'progress');
     this.status = query(root, '.status');
@@ -295,6 +302,7 @@ class CaptchaWidget {
 
   private showImage(src: string): void {
     this.image.src = src;
+    this.listen.update();
     this.imagePart.hidden = false;
   }
 

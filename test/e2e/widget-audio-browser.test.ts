@@ -1,0 +1,124 @@
+import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../shared/config.js';
+import { launchChromium } from '../support/browser.js';
+import { CaptchaAnswers } from '../support/captcha-answers.js';
+import { spawnApi, spawnService, type ServiceProcess } from '../support/processes.js';
+import { freePort, startRedisServer, waitFor, type RedisServer } from '../support/redis-server.js';
+import { withAdmin } from '../support/token-api.js';
+
+const OUTPUT = 'test-output';
+
+/** The audio alternative in Debian's Chromium: the widget's "Listen" button on /demo, from the built dist/. */
+describe('the widget\'s Listen button in a real browser', () => {
+  let redis: RedisServer;
+  let worker: ServiceProcess;
+  let api: ServiceProcess & { url: string };
+  let answers: CaptchaAnswers;
+  let browser: Browser;
+  const prefix = `aud${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    mkdirSync(OUTPUT, { recursive: true });
+    redis = await startRedisServer();
+    const port = await freePort();
+    const config = loadConfig({ REDIS_URL: redis.url, KEY_PREFIX: prefix });
+    const { site, key } = await withAdmin(config, (admin) => admin.createSite({ name: 'demo', origins: [`http://127.0.0.1:${port}`] }));
+    const env = {
+      REDIS_URL: redis.url,
+      KEY_PREFIX: prefix,
+      POOL_TARGET_SIZE: '40',
+      POOL_LOW_WATERMARK: '16',
+      TOKEN_SECRET: randomBytes(32).toString('hex'),
+      DEMO_SITEKEY: site.sitekey,
+      DEMO_API_KEY: key?.apiKey ?? '',
+    };
+    worker = spawnService('worker', env);
+    api = await spawnApi({ ...env, PORT: String(port) });
+    answers = new CaptchaAnswers(redis.url, prefix);
+    await waitFor(async () => (await answers.poolDepth()) >= 40, 30_000, 'a full pool');
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser.close();
+    await answers.close();
+    await api.stop();
+    await worker.stop();
+    await redis.stop();
+  });
+
+  async function openDemo(): Promise<{ page: Page; challenge: string }> {
+    const page = await browser.newPage();
+    const challenge = new Promise<string>((resolve) => {
+      page.on('response', (response) => {
+        if (response.url().endsWith('/challenge') && response.status() === 200) {
+          void response.json().then((body: { challenge: string }) => resolve(body.challenge));
+        }
+      });
+    });
+    await page.goto(`${api.url}/demo`);
+    return { page, challenge: await challenge };
+  }
+
+  it('plays the challenge\'s characters after a click, and the challenge can still be solved', async () => {
+    const { page, challenge } = await openDemo();
+    const listen = page.getByRole('button', { name: 'Listen to the characters' });
+    await expect.poll(() => listen.isVisible()).toBe(true);
+    const audioReply = page.waitForResponse((response) => response.url().endsWith(`/audio/${challenge}`));
+    await listen.click();
+    const reply = await audioReply;
+    expect(reply.status()).toBe(200);
+    expect(reply.headers()['content-type']).toBe('audio/wav');
+
+    // The <audio> element decodes it: a duration of seconds, and it plays (the click is the user gesture).
+    const audio = page.locator('.frc-captcha audio');
+    await expect
+      .poll(() => audio.evaluate((element: HTMLAudioElement) => ({ ready: element.readyState >= 3, duration: element.duration })), { timeout: 10_000 })
+      .toMatchObject({ ready: true });
+    const duration = await audio.evaluate((element: HTMLAudioElement) => element.duration);
+    expect(duration).toBeGreaterThan(2.5);
+    expect(duration).toBeLessThan(6);
+    await expect.poll(() => audio.evaluate((element: HTMLAudioElement) => element.error === null && (element.currentTime > 0 || !element.paused))).toBe(true);
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Type what you hear');
+    await page.screenshot({ path: `${OUTPUT}/widget-listen.png` });
+
+    // Web Audio decodes the same endpoint's bytes too.
+    const decoded = await page.evaluate(async (url) => {
+      const bytes = await (await fetch(url, { method: 'POST' })).arrayBuffer();
+      const context = new AudioContext();
+      const buffer = await context.decodeAudioData(bytes);
+      await context.close();
+      return { duration: buffer.duration, channels: buffer.numberOfChannels, size: bytes.byteLength };
+    }, reply.url());
+    expect(decoded.duration).toBeGreaterThan(2.5);
+    expect(decoded.channels).toBe(1);
+    expect(decoded.size).toBeLessThan(48_000);
+
+    // Listening consumed nothing: the same challenge is answered as usual.
+    await page.getByLabel('Characters in the image').fill(await answers.answerOf(challenge));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Verified');
+    await page.close();
+  });
+
+  it('is reached with the keyboard, right after "New"', async () => {
+    const { page, challenge } = await openDemo();
+    await page.locator('#name').focus();
+    await page.keyboard.press('Tab'); // "New"
+    await page.keyboard.press('Tab'); // "Listen to the characters"
+    expect(await page.evaluate(() => document.querySelector('.frc-captcha')?.shadowRoot?.activeElement?.textContent ?? '')).toContain(
+      'Listen to the characters',
+    );
+    const audioReply = page.waitForResponse((response) => response.url().endsWith(`/audio/${challenge}`));
+    await page.keyboard.press('Enter');
+    expect((await audioReply).status()).toBe(200);
+    await page.keyboard.press('Tab'); // on to the answer field
+    await page.keyboard.type(await answers.answerOf(challenge));
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Verified');
+    await page.close();
+  });
+});
