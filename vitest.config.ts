@@ -40,7 +40,7 @@ export default defineConfig({
         },
       },
       {
-        test: { name: 'bench', include: ['test/bench/**/*.test.ts'], testTimeout: 180_000, fileParallelism: false },
+        test: { name: 'bench', include: ['test/bench/**/*.test.ts'], testTimeout: 300_000, fileParallelism: false },
       },
       {
         test: { name: 'deploy', include: ['test/deploy/**/*.test.ts'], testTimeout: 60_000 },

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 /** The benchmark scripts are not part of the tests, but a tiny run of each proves they still work. */
 function runBuilt(script: string, args: string[]): string {
-  const result = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: 170_000 });
+  const result = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: 290_000 });
   if (result.status !== 0) throw new Error(`${script} failed (${String(result.status)}):\n${result.stderr.slice(-2000)}`);
   return result.stdout;
 }
