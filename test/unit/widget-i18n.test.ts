@@ -38,13 +38,19 @@ describe('widget languages', () => {
     expect(untranslated).toEqual([]);
   });
 
+  it('holds no markup characters, since the texts go into the widget\'s HTML as they are', () => {
+    for (const language of LANGUAGES) {
+      for (const key of keys) expect(messagesFor(language)[key], `${language}.${key}`).not.toMatch(/[<>&"]/);
+    }
+  });
+
   it('flags exactly Arabic, Hebrew and Persian as right-to-left', () => {
     expect(LANGUAGES.filter(isRightToLeft).sort()).toEqual(['ar', 'fa', 'he']);
   });
 
   it('keeps button names short enough for the widget', () => {
     for (const language of LANGUAGES) {
-      for (const key of ['verify', 'newImage', 'retry', 'listen'] as const) {
+      for (const key of ['verify', 'newImage', 'retry'] as const) {
         expect(messagesFor(language)[key].length, `${language}.${key}`).toBeLessThanOrEqual(20);
       }
     }

@@ -9,6 +9,9 @@
  */
 import { solvePuzzle, type PuzzleSolution, type SolverMessage } from './pow-solver.js';
 import { addListenButton, type ListenButton } from './listen-button.js';
+import { format, isRightToLeft, messagesFor, pickLanguage, type Messages } from './i18n.js';
+import { WIDGET_STYLE } from './theme.js';
+import { emitComplete, emitError, emitExpire, errorCode, ServiceError } from './widget-events.js';
 
 /** The solver's worker script, bundled apart and inlined by the build (scripts/build-widget.mjs). */
 declare const POW_WORKER_SOURCE: string;
@@ -21,30 +24,6 @@ const WORK_SPREAD = 1.5;
 const MAX_WORKERS = 4;
 /** A puzzle-only check that keeps failing stops starting again by itself after this many tries. */
 const MAX_SILENT_RETRIES = 2;
-
-/** Every text the widget shows, in one place. */
-const TEXT = {
-  title: 'Anti-robot check',
-  imageAlt: 'Captcha image: type the characters it shows',
-  newImage: 'New image',
-  answerLabel: 'Characters in the image',
-  verify: 'Verify',
-  retry: 'Try again',
-  progress: 'Anti-robot check progress',
-  loadingImage: 'Loading image…',
-  loadingCheck: 'Starting the check…',
-  checking: 'Checking that you are human…',
-  finishing: 'Finishing the check…',
-  verified: 'Verified. You can submit the form.',
-  typeCharacters: 'Type the characters you see in the image.',
-  wrongAnswer: 'Wrong characters. Here is a new image.',
-  imageExpired: 'That image expired. Here is a new one.',
-  checkFailed: 'The check did not go through. Starting again…',
-  tokenExpired: 'The check expired. Please solve this new image.',
-  tokenExpiredPow: 'The check expired. Checking again…',
-  loadFailed: (reason: string) => `Could not start the check (${reason}).`,
-  verifyFailed: (reason: string) => `Could not verify (${reason}). Try again.`,
-} as const;
 
 /** An ALTCHA v2 challenge, passed back as it came; the solver reads three of its fields. */
 interface WirePuzzle {
@@ -64,43 +43,24 @@ interface ErrorReply {
   error?: { code?: string; detail?: string };
 }
 
-const STYLE = `
-:host { display: block; max-width: 320px; font: 14px/1.4 system-ui, sans-serif; color: #1b1b1b; }
-[hidden] { display: none !important; }
-.frc { border: 1px solid #c8c8c8; border-radius: 6px; padding: 10px; background: #fafafa; }
-.title { display: block; font-weight: 600; margin-bottom: 6px; }
-.picture { display: flex; align-items: center; gap: 8px; }
-img { width: 240px; max-width: 100%; height: auto; aspect-ratio: 3 / 1; background: #fff; border: 1px solid #ddd; border-radius: 4px; }
-label { display: block; margin: 8px 0 4px; }
-.answer { display: flex; gap: 6px; }
-input { flex: 1; min-width: 0; font: inherit; font-size: 16px; letter-spacing: 2px; text-transform: uppercase; padding: 6px 8px; border: 1px solid #888; border-radius: 4px; }
-button { font: inherit; padding: 6px 10px; border: 1px solid #666; border-radius: 4px; background: #fff; color: #1b1b1b; cursor: pointer; }
-button:disabled, input:read-only { opacity: 0.6; cursor: default; }
-:focus-visible { outline: 3px solid #1a5fb4; outline-offset: 1px; }
-progress { display: block; width: 100%; height: 6px; margin-top: 6px; accent-color: #1a5fb4; }
-.status { min-height: 1.4em; margin: 6px 0 0; }
-.status.error { color: #a51d2d; }
-.status.done { color: #26a269; font-weight: 600; }
-.retry { margin-top: 6px; }
-`;
-
-const MARKUP = `
+/** The widget's markup in one language (the texts are our own and hold no markup). */
+const markup = (text: Messages): string => `
 <div class="frc" role="group" aria-labelledby="title">
-  <span class="title" id="title">${TEXT.title}</span>
+  <span class="title" id="title">${text.title}</span>
   <div class="image-part" hidden>
     <div class="picture">
-      <img part="image" alt="${TEXT.imageAlt}" width="240" height="80">
-      <button type="button" class="new" aria-label="${TEXT.newImage}">&#x21bb; New</button>
+      <img part="image" alt="${text.imageAlt}" width="240" height="80">
+      <button type="button" class="new"><span class="icon" aria-hidden="true">&#x21bb;</span><span class="label">${text.newImage}</span></button>
     </div>
-    <label for="answer">${TEXT.answerLabel}</label>
+    <label for="answer">${text.answerLabel}</label>
     <div class="answer">
-      <input id="answer" name="answer" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="16" aria-describedby="status">
-      <button type="button" class="verify">${TEXT.verify}</button>
+      <input id="answer" name="answer" dir="ltr" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="16" aria-describedby="status">
+      <button type="button" class="verify">${text.verify}</button>
     </div>
   </div>
-  <progress class="work" max="1" value="0" aria-label="${TEXT.progress}" hidden></progress>
+  <progress class="work" max="1" value="0" aria-label="${text.progress}" hidden></progress>
   <p class="status" id="status" role="status" aria-live="polite"></p>
-  <button type="button" class="retry" hidden>${TEXT.retry}</button>
+  <button type="button" class="retry" hidden>${text.retry}</button>
 </div>`;
 
 function scriptEndpoint(): string {
@@ -198,6 +158,7 @@ class CaptchaWidget {
   private readonly status: HTMLElement;
   private readonly field: HTMLInputElement;
   private readonly endpoint: string;
+  private readonly text: Messages;
   /** The image challenge of the image mode. */
   private challenge: string | undefined;
   /** The puzzle of the pow modes. */
@@ -211,8 +172,14 @@ class CaptchaWidget {
 
   constructor(readonly element: HTMLElement) {
     this.endpoint = (element.dataset.apiEndpoint ?? defaultEndpoint).replace(/\/+$/, '');
-    const root = element.attachShadow({ mode: 'open' });
-    root.innerHTML = `<style>${STYLE}</style>${MARKUP}`;
+    const language = pickLanguage(navigator.languages.length > 0 ? navigator.languages : [navigator.language], element.dataset.lang);
+    this.text = messagesFor(language);
+    // A widget destroyed and rendered again reuses its shadow root: an element has one for life.
+    const root = element.shadowRoot ?? element.attachShadow({ mode: 'open' });
+    root.innerHTML = `<style>${WIDGET_STYLE}</style>${markup(this.text)}`;
+    const frame = query<HTMLElement>(root, '.frc');
+    frame.lang = language;
+    frame.dir = isRightToLeft(language) ? 'rtl' : 'ltr';
     this.imagePart = query(root, '.image-part');
     this.image = query(root, 'img');
     this.answer = query(root, 'input');
@@ -222,6 +189,12 @@ class CaptchaWidget {
       audioUrl: (challenge) => `${this.endpoint}/api/v2/widget/${encodeURIComponent(this.sitekey)}/audio/${challenge}`,
       challenge: () => this.challenge,
       say: (text, tone) => this.say(text, tone),
+      text: {
+        button: this.text.listen,
+        loading: this.text.loadingAudio,
+        playing: this.text.playingAudio,
+        failed: (reason) => format(this.text.audioFailed, { reason }),
+      },
     });
     this.retryButton = query(root, '.retry');
     this.progress = query(root, 'progress');
@@ -245,6 +218,18 @@ class CaptchaWidget {
     return this.element.dataset.sitekey ?? '';
   }
 
+  /** Stops everything this widget does and empties its element, which can then be rendered again. */
+  destroy(): void {
+    this.generation++;
+    this.challenge = undefined;
+    this.solving?.cancel();
+    this.solving = undefined;
+    this.listen.update();
+    window.clearTimeout(this.expiryTimer);
+    this.field.value = '';
+    this.element.shadowRoot?.replaceChildren();
+  }
+
   /** Forgets any token and starts a fresh check. */
   async reset(message = ''): Promise<void> {
     this.silentRetries = 0;
@@ -263,13 +248,14 @@ class CaptchaWidget {
     this.solving = undefined;
     this.retryButton.hidden = true;
     this.progress.hidden = true;
-    this.say(message || (this.imagePart.hidden ? TEXT.loadingCheck : TEXT.loadingImage), message ? 'error' : '');
+    this.say(message || (this.imagePart.hidden ? this.text.loadingCheck : this.text.loadingImage), message ? 'error' : 'busy');
     let reply: ChallengeReply;
     try {
       reply = await this.post<ChallengeReply>('challenge', {});
     } catch (error) {
       if (generation !== this.generation) return;
-      this.say(TEXT.loadFailed(describe(error)), 'error');
+      this.say(format(this.text.loadFailed, { reason: describe(error, this.text.networkError) }), 'error');
+      emitError(this.element, errorCode(error), describe(error, 'network error'));
       this.retryButton.hidden = !this.imagePart.hidden;
       return;
     }
@@ -296,7 +282,7 @@ class CaptchaWidget {
     }
     this.imagePart.hidden = true;
     this.progress.hidden = false;
-    this.say(TEXT.checking, '');
+    this.say(this.text.checking, 'busy');
     void this.prove(generation, undefined);
   }
 
@@ -312,7 +298,7 @@ class CaptchaWidget {
     const answer = this.answer.value.trim();
     if (answer === '') {
       this.answer.setAttribute('aria-invalid', 'true');
-      this.say(TEXT.typeCharacters, 'error');
+      this.say(this.text.typeCharacters, 'error');
       this.answer.focus();
       return;
     }
@@ -323,7 +309,8 @@ class CaptchaWidget {
       this.settle(await this.post<SolveReply>('solve', { challenge: this.challenge ?? '', answer }));
     } catch (error) {
       this.verifyButton.disabled = false;
-      this.say(TEXT.verifyFailed(describe(error)), 'error');
+      this.say(format(this.text.verifyFailed, { reason: describe(error, this.text.networkError) }), 'error');
+      emitError(this.element, errorCode(error), describe(error, 'network error'));
     } finally {
       this.busy = false;
     }
@@ -336,10 +323,10 @@ class CaptchaWidget {
     this.busy = true;
     this.verifyButton.disabled = true;
     try {
-      if (answer !== undefined) this.say(TEXT.finishing, '');
+      if (answer !== undefined) this.say(this.text.finishing, 'busy');
       const solution = await solving.solution;
       if (generation !== this.generation) return;
-      if (!solution) return void (await this.load(TEXT.checkFailed));
+      if (!solution) return void (await this.load(this.text.checkFailed));
       const puzzle = btoa(JSON.stringify({ challenge: solving.puzzle, solution }));
       const reply = await this.post<SolveReply>('proof', answer === undefined ? { puzzle } : { puzzle, answer });
       if (generation !== this.generation) return;
@@ -348,7 +335,8 @@ class CaptchaWidget {
     } catch (error) {
       if (generation !== this.generation) return;
       this.verifyButton.disabled = false;
-      this.say(TEXT.verifyFailed(describe(error)), 'error');
+      this.say(format(this.text.verifyFailed, { reason: describe(error, this.text.networkError) }), 'error');
+      emitError(this.element, errorCode(error), describe(error, 'network error'));
       this.retryButton.hidden = !this.imagePart.hidden;
     } finally {
       this.busy = false;
@@ -364,18 +352,19 @@ class CaptchaWidget {
       // Read-only rather than disabled, so keyboard focus stays here and Tab moves on to the form.
       this.answer.readOnly = true;
       this.answer.removeAttribute('aria-invalid');
-      this.say(TEXT.verified, 'done');
-      this.element.dispatchEvent(new CustomEvent('frc:solved', { bubbles: true }));
+      this.say(this.text.verified, 'done');
+      emitComplete(this.element, reply.response);
       return;
     }
     const withImage = !this.imagePart.hidden;
     const message =
-      reply.error.code === 'wrong_answer' ? TEXT.wrongAnswer : withImage && reply.error.code === 'challenge_expired' ? TEXT.imageExpired : TEXT.checkFailed;
+      reply.error.code === 'wrong_answer' ? this.text.wrongAnswer : withImage && reply.error.code === 'challenge_expired' ? this.text.imageExpired : this.text.checkFailed;
     this.answer.value = '';
     this.verifyButton.disabled = false;
     if (withImage) this.answer.setAttribute('aria-invalid', 'true');
     else if (++this.silentRetries > MAX_SILENT_RETRIES) {
-      this.say(reply.error.detail, 'error');
+      this.say(format(this.text.verifyFailed, { reason: reply.error.detail }), 'error');
+      emitError(this.element, reply.error.code, reply.error.detail);
       this.retryButton.hidden = false;
       return;
     }
@@ -390,13 +379,14 @@ class CaptchaWidget {
     if (token !== '') {
       const delay = Math.max(0, expiresAt - Date.now() - EXPIRY_MARGIN_MS);
       this.expiryTimer = window.setTimeout(() => {
-        this.element.dispatchEvent(new CustomEvent('frc:expired', { bubbles: true }));
-        void this.reset(this.imagePart.hidden ? TEXT.tokenExpiredPow : TEXT.tokenExpired);
+        emitExpire(this.element);
+        void this.reset(this.imagePart.hidden ? this.text.tokenExpiredPow : this.text.tokenExpired);
       }, delay);
     }
   }
 
-  private say(text: string, tone: '' | 'error' | 'done'): void {
+  /** Shows a status line; `busy` adds a spinner (static for reduced motion). */
+  private say(text: string, tone: '' | 'error' | 'done' | 'busy'): void {
     this.status.textContent = text;
     this.status.className = `status ${tone}`;
   }
@@ -409,7 +399,7 @@ class CaptchaWidget {
       mode: 'cors',
     });
     const body = (await response.json().catch(() => ({}))) as T & ErrorReply;
-    if (!response.ok) throw new Error(body.error?.detail ?? `HTTP ${response.status}`);
+    if (!response.ok) throw new ServiceError(body.error?.detail ?? `HTTP ${response.status}`, body.error?.code ?? `http_${response.status}`);
     return body;
   }
 }
@@ -428,8 +418,9 @@ function createField(element: HTMLElement): HTMLInputElement {
   return field;
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : 'network error';
+/** What went wrong, for the status line: the service's own words, or `fallback` when no answer came. */
+function describe(error: unknown, fallback: string): string {
+  return error instanceof ServiceError ? error.message : fallback;
 }
 
 const widgets = new Map<HTMLElement, CaptchaWidget>();
@@ -440,13 +431,33 @@ function mountAll(): void {
   });
 }
 
-/** The page's handle on its widgets: `frcCaptcha.reset()` resets all, `frcCaptcha.reset(el)` one. */
+const elementOf = (target: HTMLElement | string): HTMLElement | null =>
+  typeof target === 'string' ? document.querySelector<HTMLElement>(target) : target;
+
+/**
+ * The page's handle on its widgets, for pages that add forms after loading
+ * (single-page apps): `render(el)` puts a widget into an element added later,
+ * `reset()` resets all and `reset(el)` one, `destroy(el)` removes one (before
+ * its element leaves the page) and `destroy()` all. `el` is an element or a selector.
+ */
 const api = {
   mount: mountAll,
+  render(target: HTMLElement | string): void {
+    const element = elementOf(target);
+    if (element && !widgets.has(element)) widgets.set(element, new CaptchaWidget(element));
+  },
   reset(target?: HTMLElement | string): Promise<void[]> {
-    const element = typeof target === 'string' ? document.querySelector<HTMLElement>(target) : target;
+    const element = target === undefined ? null : elementOf(target);
     const chosen = element ? [widgets.get(element)] : [...widgets.values()];
     return Promise.all(chosen.filter((widget): widget is CaptchaWidget => widget !== undefined).map((widget) => widget.reset()));
+  },
+  destroy(target?: HTMLElement | string): void {
+    const element = target === undefined ? null : elementOf(target);
+    const chosen = element ? [element] : [...widgets.keys()];
+    for (const each of chosen) {
+      widgets.get(each)?.destroy();
+      widgets.delete(each);
+    }
   },
 };
 
