@@ -93,7 +93,7 @@ function speakerIcon(): SVGSVGElement {
   svg.setAttribute('aria-hidden', 'true');
   svg.setAttribute('focusable', 'false');
   svg.style.verticalAlign = '-2px';
-  svg.style.marginRight = '6px';
+  svg.style.marginInlineEnd = '6px'; // its trailing side, so right-to-left languages mirror it
   const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
   path.setAttribute('d', 'M2 6h3l4-3.5v11L5 10H2z M11 5.5a3.5 3.5 0 0 1 0 5 M12.8 3.5a6 6 0 0 1 0 9');
   path.setAttribute('fill', 'none');
