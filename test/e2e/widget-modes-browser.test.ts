@@ -53,7 +53,7 @@ describe('the widget\'s modes in a real browser, on /demo', () => {
     worker = spawnService('worker', env);
     api = await spawnApi({ ...env, PORT: String(port) });
     answers = new CaptchaAnswers(redis.url, prefix);
-    await waitFor(async () => (await answers.poolDepth(4)) >= 60, 30_000, 'a full pool');
+    await waitFor(async () => (await answers.poolDepth()) >= 60, 30_000, 'a full pool');
     browser = await launchChromium();
   });
 
