@@ -113,8 +113,8 @@ const variables = {
   ANSWER_LENGTH: { schema: integer(4, 10), default: '6', doc: 'Characters per captcha answer.' },
   POOL_SHARDS: {
     schema: integer(1, 64),
-    default: '4',
-    doc: 'Number of Redis lists the prerendered pool is spread over.',
+    default: '16',
+    doc: 'Number of Redis lists the prerendered pool is spread over. On a Redis Cluster each shard is one slot, and shards are placed evenly over the slot space: 16 fall 6/5/5 over 3 primaries; raise it (up to 64) for more primaries.',
   },
   POOL_TARGET_SIZE: {
     schema: integer(1, 1_000_000),

@@ -4,6 +4,8 @@ import type { DataEpoch } from '../sites/ports.js';
 import type { RedisClient } from './client.js';
 import type { Keyspace } from './keys.js';
 
+const RETRY_MS = 1000;
+
 /**
  * Redis's data epoch, re-read on every (re)connection: a Redis that restarted
  * empty gets a new random epoch, and tokens of the old one stop verifying.
@@ -12,16 +14,18 @@ import type { Keyspace } from './keys.js';
  */
 export class RedisEpoch implements DataEpoch {
   private value: string | undefined;
+  private lastAttempt = 0;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keyspace,
-    onError: (error: unknown) => void,
+    private readonly onError: (error: unknown) => void,
   ) {
     redis.on('close', () => {
       this.value = undefined;
     });
     redis.on('ready', () => {
+      this.lastAttempt = Date.now();
       this.refresh().catch(onError);
     });
   }
@@ -32,7 +36,15 @@ export class RedisEpoch implements DataEpoch {
   }
 
   current(): string {
-    if (this.value === undefined) throw storeUnavailable();
+    if (this.value === undefined) {
+      // The read on reconnect can fail (a new primary that refuses writes until its replica is back):
+      // try again, at most once a second, while requests need it.
+      if (Date.now() - this.lastAttempt >= RETRY_MS) {
+        this.lastAttempt = Date.now();
+        this.refresh().catch(this.onError);
+      }
+      throw storeUnavailable();
+    }
     return this.value;
   }
 }

@@ -8,13 +8,13 @@ import { freePort, waitFor } from './redis-server.js';
 
 export const SENTINEL_NAME = 'captcha';
 
-/** A primary, its replica and three Sentinels on loopback, from Debian's redis-server and redis-sentinel. */
+/** A primary, its replicas and three Sentinels on loopback, from Debian's redis-server and redis-sentinel. */
 export interface RedisSentinelSetup {
   /** `host:port,...` of the Sentinels, as REDIS_SENTINELS takes it. */
   readonly sentinels: string;
   readonly name: string;
   readonly password: string;
-  /** Ports of the two data nodes (the primary first, at start). */
+  /** Ports of the data nodes (the primary first, at start). */
   readonly dataPorts: readonly number[];
   /** The port the Sentinels name as primary now. */
   primaryPort(): Promise<number>;
@@ -29,8 +29,16 @@ export interface RedisSentinelSetup {
 
 export interface RedisSentinelOptions {
   readonly password?: string;
+  /** Replicas of the primary (1 by default). */
+  readonly replicas?: number;
   /** How long the primary may be silent before a Sentinel thinks it down. */
   readonly downAfterMs?: number;
+  /**
+   * `min-replicas-to-write` of the data nodes: with 1, a primary that lost its
+   * replica (as a demoted one does the moment its replica is promoted) refuses
+   * writes instead of taking writes the new primary will never see.
+   */
+  readonly minReplicasToWrite?: number;
 }
 
 /**
@@ -41,15 +49,19 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
   const password = options.password ?? '';
   const downAfterMs = options.downAfterMs ?? 1000;
   const dir = mkdtempSync(join(tmpdir(), 'redis-sentinel-'));
-  const dataPorts = [await freePort(), await freePort()];
+  const dataPorts = [await freePort()];
+  for (let replica = 0; replica < (options.replicas ?? 1); replica++) dataPorts.push(await freePort());
   const sentinelPorts = [await freePort(), await freePort(), await freePort()];
   const children = new Map<number, ChildProcess>();
   const clients = new Map<number, Redis>();
   const auth = password ? ['--requirepass', password, '--masterauth', password] : [];
-  const [primary, replica] = dataPorts as [number, number];
-  const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...auth];
+  const [primary, ...replicas] = dataPorts as [number, ...number[]];
+  const safety = options.minReplicasToWrite ? ['--min-replicas-to-write', String(options.minReplicasToWrite), '--min-replicas-max-lag', '10'] : [];
+  const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...auth, ...safety];
   children.set(primary, spawn('redis-server', ['--port', String(primary), ...common], { stdio: 'ignore' }));
-  children.set(replica, spawn('redis-server', ['--port', String(replica), '--replicaof', '127.0.0.1', String(primary), ...common], { stdio: 'ignore' }));
+  for (const replica of replicas) {
+    children.set(replica, spawn('redis-server', ['--port', String(replica), '--replicaof', '127.0.0.1', String(primary), ...common], { stdio: 'ignore' }));
+  }
   for (const port of sentinelPorts) {
     // Sentinels rewrite their config file as they learn, so each gets its own writable one.
     const file = join(dir, `sentinel-${port}.conf`);
@@ -123,13 +135,18 @@ export async function startRedisSentinel(options: RedisSentinelOptions = {}): Pr
   };
 
   try {
-    await waitFor(async () => /master_link_status:up/.test(await node(replica).info('replication')), 15_000, 'the replica to sync');
+    for (const replica of replicas) {
+      await waitFor(async () => /master_link_status:up/.test(await node(replica).info('replication')), 15_000, 'the replicas to sync');
+    }
+    // With min-replicas-to-write, the primary takes writes once it has heard from enough replicas.
+    const good = options.minReplicasToWrite ?? 0;
+    await waitFor(async () => Number(/min_slaves_good_slaves:(\d+)/.exec(await node(primary).info('replication'))?.[1] ?? good) >= good, 15_000, 'good replicas');
     await waitFor(
       async () => {
         for (const port of sentinelPorts) {
           const master = (await sentinel(port).call('SENTINEL', 'MASTER', SENTINEL_NAME)) as string[];
           const field = (name: string): number => Number(master[master.indexOf(name) + 1]);
-          if (field('num-slaves') < 1 || field('num-other-sentinels') < 2) return false;
+          if (field('num-slaves') < replicas.length || field('num-other-sentinels') < 2) return false;
         }
         return true;
       },
