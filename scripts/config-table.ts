@@ -1,7 +1,7 @@
 /**
- * The README's configuration table, generated from the config module's own
- * descriptions. `npm run docs:config` rewrites it; a unit test fails when the
- * README and the config module disagree.
+ * The configuration table of docs/configuration.md, generated from the config
+ * module's own descriptions. `npm run docs:config` rewrites it; a unit test
+ * fails when the document and the config module disagree.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { configDocs } from '../shared/config.js';
@@ -20,12 +20,13 @@ export function configTable(): string {
 export function withConfigTable(document: string): string {
   const start = document.indexOf(HEADER);
   if (start < 0) throw new Error('no configuration table found');
-  const end = document.indexOf('\n\n', start);
-  return document.slice(0, start) + configTable() + document.slice(end + 1);
+  const blank = document.indexOf('\n\n', start);
+  const end = blank < 0 ? document.length : blank + 1; // the table may end the document
+  return document.slice(0, start) + configTable() + document.slice(end);
 }
 
 if (isMainModule(import.meta.url)) {
-  const file = process.argv[2] ?? 'README.md';
+  const file = process.argv[2] ?? 'docs/configuration.md';
   writeFileSync(file, withConfigTable(readFileSync(file, 'utf8')));
   process.stdout.write(`${file}: configuration table rewritten\n`);
 }

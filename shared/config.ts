@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Every environment variable the services read, with its default and meaning.
- * The README's configuration table is generated from the same descriptions
+ * docs/configuration.md's table is generated from the same descriptions
  * (see `configDocs`), so the two cannot drift apart.
  */
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -102,7 +102,7 @@ const variables = {
   RENDER_DIFFICULTY: {
     schema: z.enum(['easy', 'normal', 'hard']),
     default: 'normal',
-    doc: 'How strongly workers distort new captchas (see the hardness figures in the README).',
+    doc: 'How strongly workers distort new captchas (see the hardness figures in docs/benchmarks.md).',
   },
   RENDER_STYLE_SECRET: {
     // Any string is valid, so a bad value can never be echoed into a ConfigError (and so into logs).

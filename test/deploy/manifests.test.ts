@@ -110,7 +110,7 @@ describe('plain manifests (kustomize)', () => {
   });
 
   it('are installed with a documented command that creates every key of the Secret', () => {
-    const commands = readFileSync('README.md', 'utf8')
+    const commands = readFileSync('docs/deployment.md', 'utf8')
       .replace(/\\\n\s*/g, ' ')
       .split('\n')
       .filter((line) => line.includes('create secret generic captcha-secrets'));

@@ -52,11 +52,11 @@ describe('loadConfig', () => {
   });
 });
 
-describe('README', () => {
+describe('docs/configuration.md', () => {
   it('carries the configuration table generated from the config module (npm run docs:config)', async () => {
     const { readFile } = await import('node:fs/promises');
     const { withConfigTable } = await import('../../scripts/config-table.js');
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const readme = await readFile(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
     expect(readme).toBe(withConfigTable(readme));
     for (const { name } of configDocs()) {
       expect(readme.split('\n').filter((line) => line.startsWith(`| \`${name}\` |`)), name).toHaveLength(1);
