@@ -56,7 +56,7 @@ export async function spawnApi(env: Record<string, string>, nodeArgs: readonly s
   exited.catch(() => undefined);
   const onExit = (code: number | null) => exitedEarly?.(new Error(`api exited with ${code ?? 'a signal'}`));
   api.child.once('exit', onExit);
-  await Promise.race([waitFor(async () => (await fetch(`${url}/healthz`)).ok, 15_000, `api on port ${port}`), exited])
+  await Promise.race([waitFor(async () => (await fetch(`${url}/healthz`)).ok, 30_000, `api on port ${port}`), exited])
     .finally(() => api.child.off('exit', onExit))
     .catch((error: unknown) => {
     throw new Error(`${String(error)}\n${api.output()}`);
