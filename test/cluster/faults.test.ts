@@ -166,7 +166,6 @@ describe('process faults', () => {
       TOKEN_SECRET: randomBytes(32).toString('hex'),
       // Four shards: the check below reads every shard's list.
       POOL_SHARDS: '4',
-      POOL_SHARDS: '4',
       POOL_TARGET_SIZE: '4000',
       POOL_LOW_WATERMARK: '2000',
       RENDER_BATCH_SIZE: '100',
