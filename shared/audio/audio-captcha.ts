@@ -24,6 +24,8 @@ export interface AudioCaptchaProfile {
   readonly babbleSnrDb: number;
   /** How many babble talkers overlap. */
   readonly babbleTalkers: number;
+  /** Longest the audio may last (pauses shrink to fit): 4.99 s keeps a WAV under 40 KB. */
+  readonly maxSeconds: number;
 }
 
 export const DEFAULT_AUDIO_PROFILE: AudioCaptchaProfile = {
@@ -35,6 +37,7 @@ export const DEFAULT_AUDIO_PROFILE: AudioCaptchaProfile = {
   brownSnrDb: 14,
   babbleSnrDb: 10,
   babbleTalkers: 3,
+  maxSeconds: 4.99,
 };
 
 /** Output level (RMS of the speech) and the peak the mix is held under. */
@@ -50,41 +53,47 @@ export function speakAnswer(answer: string, clips: SpeechClips, random: Random, 
     const clip = voices[Math.floor(random.next() * voices.length)];
     if (!clip) throw new RangeError(`no speech clip for "${char}"`);
     const gain = 10 ** (random.between(...profile.gainDb) / 20);
-    return stretch(clip, random.between(...profile.stretch)).map((sample) => sample * gain);
+    return { samples: stretch(clip, random.between(...profile.stretch)), gain, start: 0 };
   });
-  const starts: number[] = [];
-  let at = ms(profile.leadMs);
+  // Pauses: the lead, one gap between each two characters, the tail. Long
+  // characters with long pauses would pass the size cap: then every pause shrinks alike.
+  const pauses = [ms(profile.leadMs), ...spoken.slice(1).map(() => ms(profile.gapMs)), ms(profile.tailMs)];
+  const speaking = spoken.reduce((sum, clip) => sum + clip.samples.length, 0);
+  const pausing = pauses.reduce((sum, pause) => sum + pause, 0);
+  const room = Math.floor(profile.maxSeconds * rate) - speaking;
+  const shrink = pausing > room ? Math.max(0, room) / pausing : 1;
+  let at = 0;
   spoken.forEach((clip, i) => {
-    if (i > 0) at += ms(profile.gapMs);
-    starts.push(at);
-    at += clip.length;
+    at += Math.floor((pauses[i] ?? 0) * shrink);
+    clip.start = at;
+    at += clip.samples.length;
   });
-  const length = at + ms(profile.tailMs);
+  const length = at + Math.floor((pauses[spoken.length] ?? 0) * shrink);
 
-  const speech = new Float32Array(length);
-  spoken.forEach((clip, i) => speech.set(clip, starts[i]));
   // Level by the speech itself (not the pauses), so the SNRs hold whatever the timing.
   let energy = 0;
   let spokenLength = 0;
-  for (const clip of spoken) {
-    energy += rms(clip) ** 2 * clip.length;
-    spokenLength += clip.length;
+  for (const { samples, gain } of spoken) {
+    energy += (rms(samples) * gain) ** 2 * samples.length;
+    spokenLength += samples.length;
   }
   const speechRms = Math.sqrt(energy / Math.max(1, spokenLength));
   const scale = speechRms > 0 ? SPEECH_LEVEL / speechRms : 0;
 
-  const brown = brownNoise(length, random);
+  // Mixed in place, noise first: a few buffers of the captcha's length rather than one per step.
+  const mix = brownNoise(length, random);
+  const brownGain = scaleTo(mix, SPEECH_LEVEL / 10 ** (profile.brownSnrDb / 20));
   const babble = babbleNoise(length, clips, random, profile.babbleTalkers);
-  const brownGain = scaleTo(brown, SPEECH_LEVEL / 10 ** (profile.brownSnrDb / 20));
   const babbleGain = scaleTo(babble, SPEECH_LEVEL / 10 ** (profile.babbleSnrDb / 20));
-  const mix = new Float32Array(length);
-  let peak = 0;
-  for (let i = 0; i < length; i++) {
-    const value = (speech[i] ?? 0) * scale + (brown[i] ?? 0) * brownGain + (babble[i] ?? 0) * babbleGain;
-    mix[i] = value;
-    peak = Math.max(peak, Math.abs(value));
+  for (let i = 0; i < length; i++) mix[i] = mix[i] * brownGain + babble[i] * babbleGain;
+  for (const { samples, gain, start } of spoken) {
+    const level = scale * gain;
+    for (let i = 0; i < samples.length; i++) mix[start + i] += samples[i] * level;
   }
-  return peak > PEAK ? mix.map((value) => (value * PEAK) / peak) : mix;
+  let peak = 0;
+  for (let i = 0; i < length; i++) peak = Math.max(peak, Math.abs(mix[i]));
+  if (peak > PEAK) for (let i = 0; i < length; i++) mix[i] = (mix[i] * PEAK) / peak;
+  return mix;
 }
 
 /** The audio captcha as a small WAV file: 8-bit µ-law, mono, at the clips' rate (8 kB a second at 8 kHz). */

@@ -21,10 +21,11 @@ export interface DecodedWav {
 
 /** Encodes mono samples in [-1, 1] as an 8-bit µ-law WAV file (44 + 14 header bytes, one byte a sample). */
 export function encodeMuLawWav(samples: Float32Array, sampleRate: number): Buffer {
-  const data = Buffer.alloc(samples.length);
+  const data = Buffer.allocUnsafe(samples.length);
   for (let i = 0; i < samples.length; i++) {
-    const clamped = Math.max(-1, Math.min(1, samples[i] ?? 0));
-    data[i] = MULAW_TABLE[Math.round(clamped * 8191) + 8192] ?? 0xff;
+    const value = samples[i];
+    const clamped = value > 1 ? 1 : value < -1 ? -1 : value;
+    data[i] = MULAW_TABLE[(clamped * 8191 + 8192.5) | 0];
   }
   // Non-PCM formats carry cbSize in "fmt " and a "fact" chunk with the sample count.
   const header = Buffer.alloc(12 + 26 + 12 + 8);

@@ -202,6 +202,18 @@ describe('audio captcha', () => {
     expect(Math.max(...noisy.map(Math.abs))).toBeLessThanOrEqual(0.97);
   });
 
+  it('shrinks the pauses to stay within maxSeconds, keeping every character whole', () => {
+    const tight = { ...profile, maxSeconds: 2.5, stretch: [1, 1] as const };
+    for (let n = 0; n < 20; n++) {
+      const samples = speakAnswer('W7W9WY', clips, seededRandom(seed(10 + n)), tight);
+      expect(samples.length).toBeLessThanOrEqual(2.5 * SYNTHETIC_RATE);
+      expect(samples.length).toBeGreaterThanOrEqual(6 * SYNTHETIC_CLIP_SECONDS * SYNTHETIC_RATE);
+    }
+    // The default cap, 4.99 s, keeps even 8 s worth of pauses under 40 KB.
+    const slow = { ...profile, leadMs: [1000, 1000] as const, gapMs: [1000, 1000] as const, tailMs: [1000, 1000] as const };
+    expect(renderAudioCaptcha('W7W9WY', clips, seededRandom(seed(9)), slow).length).toBeLessThan(40_000);
+  });
+
   it('is a small µ-law WAV: one byte a sample at 8 kHz', () => {
     const wav = renderAudioCaptcha('KH7RWA', clips, seededRandom(seed(4)));
     const decoded = decodeWav(wav);
