@@ -33,8 +33,8 @@ export function fieldsOnlyBodyParser(limitBytes: number): Middleware {
     } catch (error) {
       const mapped = toAppError(error);
       if (mapped.status >= 500) throw badRequest('The request body could not be parsed.');
-      // The rest of the body may still be arriving: do not wait for it on this connection.
-      ctx.set('Connection', 'close');
+      // Past the limit the rest of the body may still be arriving: do not wait for it on this connection.
+      if (mapped.status === 413) ctx.set('Connection', 'close');
       throw mapped;
     }
     await next();
@@ -63,11 +63,20 @@ function multipartFields(ctx: ParameterizedContext, limitBytes: number): Promise
       settled = true;
       ctx.req.unpipe(parser);
       ctx.req.resume(); // discard the rest, in memory, without buffering it
-      reject(error);
+      // Answer once the client has sent its (bounded) body: answering first and
+      // closing would cut it off mid-write (EPIPE) before it reads the answer.
+      if (error.status === 413 || ctx.req.readableEnded) reject(error);
+      else {
+        ctx.req.once('end', () => reject(error));
+        ctx.req.once('close', () => reject(error));
+      }
     };
     ctx.req.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      if (received > limitBytes) fail(payloadTooLarge());
+      if (received > limitBytes) {
+        fail(payloadTooLarge());
+        reject(payloadTooLarge()); // also ends a wait for the rest of a body that turned out too large
+      }
     });
     parser.on('field', (name, value, info) => {
       if (info.valueTruncated || info.nameTruncated) fail(payloadTooLarge());
