@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config.js';
+import { loadConfig, type Config } from '../../shared/config.js';
 import { launchChromium } from '../support/browser.js';
 import { CaptchaAnswers } from '../support/captcha-answers.js';
 import { spawnApi, spawnService, type ServiceProcess } from '../support/processes.js';
@@ -18,6 +18,8 @@ describe('the widget\'s Listen button in a real browser', () => {
   let api: ServiceProcess & { url: string };
   let answers: CaptchaAnswers;
   let browser: Browser;
+  let sitekey: string;
+  let adminConfig: Config;
   const prefix = `aud${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
@@ -36,7 +38,10 @@ describe('the widget\'s Listen button in a real browser', () => {
       DEMO_API_KEY: key?.apiKey ?? '',
     };
     worker = spawnService('worker', env);
-    api = await spawnApi({ ...env, PORT: String(port) });
+    // STEP_UP_CHALLENGES=1: once the demo site is pow+image, every challenge comes with an image.
+    api = await spawnApi({ ...env, PORT: String(port), STEP_UP_CHALLENGES: '1', POW_WORK: '2000' });
+    sitekey = site.sitekey;
+    adminConfig = config;
     answers = new CaptchaAnswers(redis.url, prefix);
     await waitFor(async () => (await answers.poolDepth()) >= 40, 30_000, 'a full pool');
     browser = await launchChromium();
@@ -55,7 +60,7 @@ describe('the widget\'s Listen button in a real browser', () => {
     const challenge = new Promise<string>((resolve) => {
       page.on('response', (response) => {
         if (response.url().endsWith('/challenge') && response.status() === 200) {
-          void response.json().then((body: { challenge: string }) => resolve(body.challenge));
+          void response.json().then((body: { challenge?: string }) => resolve(body.challenge ?? ''));
         }
       });
     });
@@ -120,5 +125,23 @@ describe('the widget\'s Listen button in a real browser', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Verified');
     await page.close();
+  });
+
+  it('plays a step-up image of a pow+image site, and the puzzle and answer then verify', async () => {
+    await withAdmin(adminConfig, (admin) => admin.setMode(sitekey, 'pow+image'));
+    try {
+      const { page, challenge } = await openDemo();
+      expect(challenge).toMatch(/^[0-9a-f]{40}$/);
+      const audioReply = page.waitForResponse((response) => response.url().endsWith(`/audio/${challenge}`));
+      await page.getByRole('button', { name: 'Listen to the characters' }).click();
+      expect((await audioReply).status()).toBe(200);
+      await expect.poll(() => page.getByRole('status').textContent()).toContain('Type what you hear');
+      await page.getByLabel('Characters in the image').fill(await answers.answerOf(challenge));
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await expect.poll(() => page.getByRole('status').textContent(), { timeout: 20_000 }).toContain('Verified');
+      await page.close();
+    } finally {
+      await withAdmin(adminConfig, (admin) => admin.setMode(sitekey, 'image'));
+    }
   });
 });

@@ -4,7 +4,7 @@ import { decodeWav, WAVE_FORMAT_MULAW } from '../../shared/audio/wav.js';
 import { buildAudioClips } from '../../scripts/build-audio-clips.js';
 import { call, issueCaptcha, startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
 import { testConfig } from '../support/test-config.js';
-import { createSite, SITE_ORIGIN } from '../support/token-api.js';
+import { createSite, SITE_ORIGIN, withAdmin } from '../support/token-api.js';
 
 const V2_MISMATCH = { errors: { code: '2003' } };
 const V3_MISMATCH = { errors: { code: '401' } };
@@ -25,7 +25,8 @@ describe('audio captchas', () => {
   beforeAll(async () => {
     // The API speaks from the clips `npm run build` makes; a test run from source makes them if need be.
     buildAudioClips(defaultClipsDir());
-    cluster = await startInProcessCluster(testConfig(inject('redisUrl'), { RATE_LIMIT_AUDIO_PER_MINUTE: '0' }));
+    // A pow+image site shows every client an image from its first challenge on.
+    cluster = await startInProcessCluster(testConfig(inject('redisUrl'), { RATE_LIMIT_AUDIO_PER_MINUTE: '0', STEP_UP_CHALLENGES: '1' }));
     base = cluster.api.url;
     await cluster.waitForFullPool();
   });
@@ -128,6 +129,23 @@ describe('audio captchas', () => {
       expect((await listen(classic.id)).status).toBe(404);
       // None of these consumed it.
       expect((await listen(id)).status).toBe(200);
+    });
+
+    it('speaks a step-up image of a pow+image site, to its page only', async () => {
+      const stepUp = (await createSite(cluster.config, [SITE_ORIGIN, 'https://www.shop.example'])).sitekey;
+      await withAdmin(cluster.config, (admin) => admin.setMode(stepUp, 'pow+image'));
+      const reply = await call(`${base}/api/v2/widget/${stepUp}/challenge`, { method: 'POST', headers: { Origin: SITE_ORIGIN } });
+      const { mode, challenge: id, image } = reply.json as { mode: string; challenge?: string; image?: string };
+      expect(mode).toBe('pow+image');
+      expect(image).toMatch(/^data:image\/png;base64,/);
+      expect(id).toMatch(/^[0-9a-f]{40}$/);
+      const url = `${base}/api/v2/widget/${stepUp}/audio/${id ?? ''}`;
+      const heard = await call(url, { method: 'POST', headers: { Origin: SITE_ORIGIN } });
+      expect(heard.status).toBe(200);
+      expectSpokenWav(heard.bytes);
+      expect((await call(url, { method: 'POST', headers: { Origin: 'https://www.shop.example' } })).status).toBe(404);
+      // Another site's page never hears it, even with the right id.
+      expect((await listen(id ?? '')).status).toBe(404);
     });
 
     it('answers 4xx for junk challenge ids and unknown sites', async () => {

@@ -33,7 +33,7 @@ interface WirePuzzle {
 
 type ChallengeReply =
   | { mode?: 'image'; challenge: string; image: string; expiresAt: string }
-  | { mode: 'pow' | 'pow+image'; puzzle: WirePuzzle; work: number; expiresAt: string; image?: string };
+  | { mode: 'pow' | 'pow+image'; puzzle: WirePuzzle; work: number; expiresAt: string; challenge?: string; image?: string };
 
 type SolveReply =
   | { solved: true; response: string; expiresAt: string }
@@ -276,6 +276,8 @@ class CaptchaWidget {
     });
     this.progress.value = 0;
     if (reply.image !== undefined) {
+      // The step-up image's id, so that it can be listened to; the puzzle still carries the answer.
+      this.challenge = reply.challenge;
       this.showImage(reply.image);
       this.say(message, message ? 'error' : '');
       return;
