@@ -85,6 +85,9 @@ export async function connectRedis(client: RedisConnection, timeoutMs = 5000): P
     await Promise.race([(async () => {
       if (client.status === 'wait') await client.connect();
       await client.ping();
+      // On a Cluster, open every primary's connection now: the request path does not queue
+      // commands, so a first command to a primary still connecting would fail with a 503.
+      await Promise.all(primariesOf(client).map((node) => node.ping()));
     })(), timeout]);
   } catch (error) {
     const reason = lastError && /NOAUTH|WRONGPASS|auth/i.test(lastError.message) ? lastError.message : undefined;
