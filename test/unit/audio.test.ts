@@ -161,10 +161,11 @@ describe('audio captcha', () => {
     // Runs of sound: with the noise off, the clips are the only non-zero stretches.
     const runs: { start: number; end: number }[] = [];
     samples.forEach((sample, i) => {
-      if (Math.abs(sample) < 1e-4) return;
-      const last = runs.at(-1);
-      if (last && i - last.end < 40) last.end = i;
-      else runs.push({ start: i, end: i });
+      if (Math.abs(sample) >= 1e-4) {
+        const last = runs.at(-1);
+        if (last && i - last.end < 40) last.end = i;
+        else runs.push({ start: i, end: i });
+      }
     });
     expect(runs).toHaveLength(6);
     runs.forEach((run, i) => {

@@ -100,7 +100,7 @@ describe('WidgetModes', () => {
     const payload = await solved(challenge);
     const outcome = await modes.prove(site, ORIGIN, CLIENT, payload, undefined);
     expect(outcome).toMatchObject({ solved: true, mode: 'pow' });
-    if (!outcome.solved) return;
+    if (!outcome.solved) throw new Error('the puzzle was not accepted');
     expect(await verify(outcome.token)).toMatchObject({ success: true, mode: 'pow', origin: ORIGIN });
     expect(await modes.prove(site, ORIGIN, CLIENT, payload, undefined)).toEqual({ solved: false, reason: 'challenge_expired' });
   });
