@@ -62,11 +62,11 @@ async function main(): Promise<number> {
   }
   const required = (name: 'name' | 'account' | 'site' | 'key' | 'mode' | 'work'): string => {
     const value = values[name];
-    if (!value) throw new AppError(400, 'invalid_argument', `${command} needs --${name}`);
+    if (!value) throw new AppError('invalid_argument', `${command} needs --${name}`);
     return value;
   };
   const origins = (): string[] => {
-    if (!values.origin?.length) throw new AppError(400, 'invalid_argument', `${command} needs at least one --origin`);
+    if (!values.origin?.length) throw new AppError('invalid_argument', `${command} needs at least one --origin`);
     return values.origin;
   };
 
@@ -141,7 +141,7 @@ async function main(): Promise<number> {
         break;
       }
       default:
-        throw new AppError(400, 'invalid_argument', `unknown command ${command}; see --help`);
+        throw new AppError('invalid_argument', `unknown command ${command}; see --help`);
     }
     return 0;
   } finally {

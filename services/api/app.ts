@@ -13,7 +13,7 @@ import type { WidgetModes } from '../../shared/token/widget-modes.js';
 import { observeRequests } from './observe-requests.js';
 import { securityHeaders } from './security-headers.js';
 import { rateLimitGate } from './rate-limit.js';
-import type { RateLimiter } from '../../shared/abuse/rate-limits.js';
+import type { RateLimiter } from '../../shared/abuse/ports.js';
 import { errorHandler } from './error-handler.js';
 import { classicErrorScope, classicRoutes } from './routes/classic-routes.js';
 import { demoRoutes } from './routes/demo-routes.js';
@@ -74,7 +74,7 @@ export function createApiApp(deps: ApiDependencies): Koa {
   }
 
   const methodNotAllowed = (): AppError =>
-    new AppError(405, 'method_not_allowed', 'Method not allowed on this resource.');
+    new AppError('method_not_allowed', 'Method not allowed on this resource.');
 
   app.use(observeRequests(logger, metrics));
   app.use(errorHandler(logger, (error) => {

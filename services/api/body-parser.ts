@@ -1,14 +1,15 @@
 import busboy from 'busboy';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { koaBody } from 'koa-body';
-import { AppError, badRequest, toAppError } from '../../shared/errors.js';
+import { AppError, badRequest } from '../../shared/errors.js';
+import { toAppError } from './wire/to-app-error.js';
 
 const MAX_FIELDS = 50;
 
 export const filesNotAccepted = (): AppError =>
-  new AppError(400, 'files_not_accepted', 'File uploads are not accepted; send form fields only.');
+  new AppError('files_not_accepted', 'File uploads are not accepted; send form fields only.');
 
-const payloadTooLarge = (): AppError => new AppError(413, 'payload_too_large', 'Request body too large.');
+const payloadTooLarge = (): AppError => new AppError('payload_too_large', 'Request body too large.');
 
 /**
  * Parses JSON, urlencoded and multipart bodies into `ctx.request.body`, fields

@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { AppError, toAppError } from '../../shared/errors.js';
+import { AppError } from '../../shared/errors.js';
+import { toAppError } from './wire/to-app-error.js';
 
 /** Turns an AppError into a status and body; each API sets its own on ctx.state.renderError. */
 export type ErrorRenderer = (error: AppError) => { status: number; body: unknown };
@@ -18,7 +19,7 @@ export function errorHandler(logger: Logger, onError: (error: AppError) => void 
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new AppError(404, 'not_found', 'No such resource.');
+      if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found', 'No such resource.');
     } catch (thrown) {
       const error = toAppError(thrown);
       onError(error);

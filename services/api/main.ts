@@ -102,10 +102,7 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
     usedPuzzles: new RedisUsedPuzzles(redis, keys),
     signals: new RedisClientSignals(redis, keys),
     policy: powPolicy(config),
-    tokens,
-    epoch,
     clock: systemClock,
-    tokenTtlSeconds: config.tokenTtlSeconds,
     onSignalError: (error) => logger.warn({ err: String(error) }, 'counting a client signal failed'),
   });
   const siteverify = new Siteverify({ sites, tokens, usedTokens: new RedisUsedTokens(redis, keys), epoch, clock: systemClock, retryWindowMs: config.siteverifyRetryWindowSeconds * 1000 });

@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import { clientId } from '../../shared/abuse/client-id.js';
-import { checksFor, type DefaultLimits, type RateLimitAction, type RateLimiter } from '../../shared/abuse/rate-limits.js';
+import type { RateLimiter } from '../../shared/abuse/ports.js';
+import { checksFor, type DefaultLimits, type RateLimitAction } from '../../shared/abuse/rate-limits.js';
 import { AppError } from '../../shared/errors.js';
 import type { CaptchaMetrics } from '../../shared/metrics/captcha-metrics.js';
 import type { Site } from '../../shared/sites/site.js';
@@ -15,7 +16,7 @@ export function rateLimitGate(limiter: RateLimiter, defaults: DefaultLimits, met
       const decision = await limiter.consume(check, client);
       if (!decision.allowed) {
         metrics.rateLimited(check.bucket);
-        throw new AppError(429, 'rate_limited', 'Too many requests from this address; slow down.', {
+        throw new AppError('rate_limited', 'Too many requests from this address; slow down.', {
           'Retry-After': String(decision.retryAfterSeconds),
         });
       }

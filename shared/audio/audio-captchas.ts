@@ -10,10 +10,10 @@ export interface CaptchaPeek {
 }
 
 /** The widget's answer for audio of a challenge that is not (or no longer) this page's. */
-export const challengeGone = (): AppError => new AppError(404, 'challenge_expired', 'The challenge expired or was used; load a new one.');
+export const challengeGone = (): AppError => new AppError('challenge_expired', 'The challenge expired or was used; load a new one.');
 
 export const audioUnavailable = (): AppError =>
-  new AppError(503, 'audio_unavailable', 'Audio captchas are not available on this server (its speech clips were not built).');
+  new AppError('audio_unavailable', 'Audio captchas are not available on this server (its speech clips were not built).');
 
 /**
  * The audio alternative of an image captcha: the same live captcha, spoken.

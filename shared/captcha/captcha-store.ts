@@ -5,7 +5,7 @@ import { answerMatches } from './answer.js';
 import { decodeEntry, encodeEntry } from './captcha-entry.js';
 import { newCaptchaId } from './captcha-id.js';
 import type { Difficulty } from './difficulty.js';
-import type { PoolObserver } from '../metrics/captcha-metrics.js';
+import type { PoolObserver } from './ports.js';
 import type { PoolPolicy } from './pool-policy.js';
 import type { IssuedCaptchas, PoolIssue, PoolReader, RefillRequester } from './ports.js';
 

@@ -40,3 +40,9 @@ export interface IssuedCaptchas {
 export interface RefillRequester {
   requestRefill(shard: number, count: number): Promise<void>;
 }
+
+/** What the captcha rules report about the pool; the metrics adapter implements it. */
+export interface PoolObserver {
+  waited(): void;
+  exhausted(): void;
+}

@@ -1,3 +1,4 @@
+import type { PoolObserver } from '../captcha/ports.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { SiteLabels } from './site-labels.js';
 
@@ -13,12 +14,6 @@ export type AnswerSource = 'classic_v2' | 'classic_v3' | 'widget' | 'study';
 
 /** Seconds from issue to answer. People need a few seconds to read and type six characters; solvers need milliseconds. */
 export const SOLVE_TIME_BUCKETS = [0.5, 1, 1.5, 2, 3, 5, 8, 13, 21, 34, 60, 120, 300];
-
-/** What the captcha rules report about the pool; the metrics adapter implements it. */
-export interface PoolObserver {
-  waited(): void;
-  exhausted(): void;
-}
 
 /**
  * Both services' registry: a private one, with the default process metrics,

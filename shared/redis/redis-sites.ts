@@ -1,6 +1,6 @@
 import { rethrowAsUnavailable } from '../errors.js';
 import type { MarkResult, SiteRepository, UsedTokens } from '../sites/ports.js';
-import type { SiteLimits } from '../abuse/rate-limits.js';
+import type { SiteLimits } from '../abuse/ports.js';
 import { isWidgetMode, type Account, type Site } from '../sites/site.js';
 import type { RedisClient } from './client.js';
 import type { Keyspace } from './keys.js';

@@ -1,4 +1,4 @@
-import type { SiteLimits } from '../abuse/rate-limits.js';
+import type { SiteLimits } from '../abuse/ports.js';
 import { AppError } from '../errors.js';
 import type { SiteRepository } from './ports.js';
 import { MAX_POW_WORK, MIN_POW_WORK } from '../pow/pow-policy.js';
@@ -11,7 +11,7 @@ export interface NewKey {
   readonly apiKey: string;
 }
 
-const invalid = (detail: string): AppError => new AppError(400, 'invalid_argument', detail);
+const invalid = (detail: string): AppError => new AppError('invalid_argument', detail);
 
 /** What an operator does with sites and keys; the admin CLI is a thin shell over it. */
 export class SiteAdmin {

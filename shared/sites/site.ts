@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { SiteLimits } from '../abuse/rate-limits.js';
+import type { SiteLimits } from '../abuse/ports.js';
 
 /** A site that embeds the widget: public sitekey, the account that owns it, where it may run. */
 export interface Site {
@@ -29,22 +29,26 @@ export const isWidgetMode = (value: unknown): value is WidgetMode =>
 
 export const modeOf = (site: Site): WidgetMode => site.mode ?? 'image';
 
+/** Whether a page with this origin (as the browser sent it) may show the site's widget. */
+export const allowsOrigin = (site: Site, origin: string): boolean => site.origins.includes(origin);
+
 export interface Account {
   readonly accountId: string;
   readonly name: string;
 }
 
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-function base32(bytes: Buffer): string {
+/** `count` characters drawn uniformly from the base32 alphabet (5 random bits each; not a base32 encoding of anything). */
+function randomBase32Characters(count: number): string {
   let out = '';
-  for (const byte of bytes) out += BASE32.charAt(byte & 31);
+  for (const byte of randomBytes(count)) out += BASE32_ALPHABET.charAt(byte & 31);
   return out;
 }
 
 /** Public and random, shaped like Friendly Captcha's: "FC" and 14 base32 characters. */
 export function newSitekey(): string {
-  return `FC${base32(randomBytes(14))}`;
+  return `FC${randomBase32Characters(14)}`;
 }
 
 export function newAccountId(): string {

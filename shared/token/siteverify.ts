@@ -1,9 +1,9 @@
 import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
 import { createHash } from 'node:crypto';
 import type { DataEpoch, SiteRepository, UsedTokens } from '../sites/ports.js';
 import { hashApiKey, isSitekey, MAX_API_KEY_LENGTH, type WidgetMode } from '../sites/site.js';
 import type { ResponseTokens } from './response-token.js';
-import { siteverifyError } from './siteverify-errors.js';
 
 export type VerifyOutcome =
   | {
@@ -29,6 +29,13 @@ export interface SiteverifyOptions {
   readonly retryWindowMs: number;
 }
 
+/** A siteverify call's parameters, parsed and type-checked at the edge; empty values are absent. */
+export interface SiteverifyRequest {
+  readonly response: string;
+  readonly sitekey?: string | undefined;
+  readonly idempotencyKey?: string | undefined;
+}
+
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 
 /** RFC 3339 in UTC, to the second, as the reference shows it. */
@@ -45,11 +52,11 @@ export class Siteverify {
 
   /** The account an API key belongs to; throws auth_required or auth_invalid. */
   async authenticate(apiKey: string | undefined): Promise<string> {
-    if (apiKey === undefined || apiKey === '') throw siteverifyError('auth_required');
-    if (apiKey.length > MAX_API_KEY_LENGTH) throw siteverifyError('auth_invalid');
+    if (apiKey === undefined || apiKey === '') throw new AppError('auth_required');
+    if (apiKey.length > MAX_API_KEY_LENGTH) throw new AppError('auth_invalid');
     // Looked up by hash: the secret is never compared, so nothing about it leaks through timing.
     const accountId = await this.options.sites.accountForKey(hashApiKey(apiKey));
-    if (!accountId) throw siteverifyError('auth_invalid');
+    if (!accountId) throw new AppError('auth_invalid');
     return accountId;
   }
 
@@ -59,15 +66,9 @@ export class Siteverify {
    * marked as replayed, within `retryWindowMs` of the first; any other second
    * use, and any retry after the window, is a duplicate.
    */
-  async verify(accountId: string, request: { response?: unknown; sitekey?: unknown; idempotency_key?: unknown }): Promise<VerifyOutcome> {
-    const { response, sitekey } = request;
-    const fingerprint = idempotencyFingerprint(request.idempotency_key);
-    if (response === undefined || response === null || response === '') throw siteverifyError('response_missing');
-    if (typeof response !== 'string') throw siteverifyError('bad_request', 'The response parameter must be a string.');
-    if (sitekey !== undefined && sitekey !== null && sitekey !== '' && typeof sitekey !== 'string') {
-      throw siteverifyError('bad_request', 'The sitekey parameter must be a string.');
-    }
-    const wantedSitekey = typeof sitekey === 'string' && sitekey !== '' ? sitekey : undefined;
+  async verify(accountId: string, request: SiteverifyRequest): Promise<VerifyOutcome> {
+    const { response, sitekey: wantedSitekey } = request;
+    const fingerprint = request.idempotencyKey === undefined ? undefined : idempotencyFingerprint(request.idempotencyKey);
 
     const claims = this.options.tokens.verify(response);
     const sitekeyVouchedFor = claims !== undefined && claims.sitekey === wantedSitekey && claims.accountId === accountId;
@@ -97,14 +98,10 @@ export class Siteverify {
 
   private async requireOwnSite(accountId: string, sitekey: string): Promise<void> {
     const site = isSitekey(sitekey) ? await this.options.sites.getSite(sitekey) : undefined;
-    if (site?.accountId !== accountId) throw siteverifyError('sitekey_invalid');
+    if (site?.accountId !== accountId) throw new AppError('sitekey_invalid');
   }
 }
 
-function idempotencyFingerprint(key: unknown): string | undefined {
-  if (key === undefined || key === null || key === '') return undefined;
-  if (typeof key !== 'string' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw siteverifyError('bad_request', `idempotency_key must be a string of at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
-  }
+function idempotencyFingerprint(key: string): string {
   return createHash('sha256').update(key).digest('base64url').slice(0, 32);
 }

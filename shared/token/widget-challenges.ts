@@ -3,7 +3,7 @@ import { parseCaptchaId } from '../captcha/captcha-id.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { DataEpoch, SiteRepository } from '../sites/ports.js';
-import { isSitekey, type Site } from '../sites/site.js';
+import { allowsOrigin, isSitekey, type Site, type WidgetMode } from '../sites/site.js';
 import type { Difficulty } from '../captcha/difficulty.js';
 import { ResponseTokens } from './response-token.js';
 
@@ -37,9 +37,15 @@ export interface WidgetChallengesOptions {
   readonly tokenTtlSeconds: number;
 }
 
-export const unknownSitekey = (): AppError => new AppError(404, 'sitekey_invalid', 'No site has this sitekey.');
-export const originNotAllowed = (): AppError =>
-  new AppError(403, 'origin_not_allowed', 'This page origin is not allowed for the site.');
+/**
+ * The site a widget request may act for: it exists and the page's origin is
+ * one of its own. Throws sitekey_unknown or origin_not_allowed.
+ */
+export function authorizePage(site: Site | undefined, origin: string): Site {
+  if (!site) throw new AppError('sitekey_unknown');
+  if (!allowsOrigin(site, origin)) throw new AppError('origin_not_allowed');
+  return site;
+}
 
 /**
  * The browser side of the token API: a challenge is an image captcha bound to
@@ -70,15 +76,20 @@ export class WidgetChallenges {
     };
   }
 
-  async solve(site: Site, origin: string, challengeId: unknown, answer: unknown): Promise<SolveOutcome> {
+  async solve(site: Site, origin: string, challengeId: string, answer: string): Promise<SolveOutcome> {
     const id = parseCaptchaId(challengeId);
-    if (!id || typeof answer !== 'string') return { solved: false, reason: 'challenge_expired' };
+    if (!id) return { solved: false, reason: 'challenge_expired' };
     const result = await this.options.store.check(id, answer);
     if (result.outcome === 'unknown') return { solved: false, reason: 'challenge_expired' };
     const answered = { difficulty: result.difficulty, answeredAfterMs: result.answeredAfterMs };
     // A challenge solved on another site or page counts as wrong: the binding is part of the proof.
     if (result.binding !== bindingOf(site.sitekey, origin)) return { solved: false, reason: 'wrong_answer' };
     if (result.outcome === 'mismatch') return { solved: false, reason: 'wrong_answer', answered };
+    return { solved: true, ...this.issueToken(site, origin, 'image'), answered };
+  }
+
+  /** A signed, single-use response token saying that this site's page solved a challenge of this mode, now. */
+  issueToken(site: Site, origin: string, mode: WidgetMode): { token: string; expiresAt: number } {
     const solvedAt = this.options.clock.now();
     const expiresAt = solvedAt + this.options.tokenTtlSeconds * 1000;
     const token = this.options.tokens.sign({
@@ -89,8 +100,10 @@ export class WidgetChallenges {
       solvedAt,
       expiresAt,
       epoch: this.options.epoch.current(),
+      // Image tokens leave the mode out, as they did before there were modes.
+      ...(mode === 'image' ? {} : { mode }),
     });
-    return { solved: true, token, expiresAt, answered };
+    return { token, expiresAt };
   }
 
   /** An image challenge that only comes with a puzzle (pow+image's step-up). */

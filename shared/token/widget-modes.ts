@@ -2,9 +2,7 @@ import type { Clock } from '../clock.js';
 import { slidingCounts, stepUpReason, workFor, type ClientSignal, type PowPolicy, type SignalCounts, type StepUpReason } from '../pow/pow-policy.js';
 import type { ClientSignals, UsedPuzzles } from '../pow/ports.js';
 import type { PowPuzzles, PuzzleChallenge, PuzzlePayload } from '../pow/puzzle.js';
-import type { DataEpoch } from '../sites/ports.js';
 import { modeOf, type Site, type WidgetMode } from '../sites/site.js';
-import { ResponseTokens } from './response-token.js';
 import type { AnsweredChallenge, Challenge, WidgetChallenges } from './widget-challenges.js';
 
 /** What the widget is asked to do: answer an image, or solve a puzzle (and, on a step-up, answer an image too). */
@@ -35,10 +33,7 @@ export interface WidgetModesOptions {
   readonly usedPuzzles: UsedPuzzles;
   readonly signals: ClientSignals;
   readonly policy: PowPolicy;
-  readonly tokens: ResponseTokens;
-  readonly epoch: DataEpoch;
   readonly clock: Clock;
-  readonly tokenTtlSeconds: number;
   /** Counting a failure or fast answer is best effort: a proof never fails because a counter could not be written. */
   readonly onSignalError?: (error: unknown) => void;
 }
@@ -92,23 +87,7 @@ export class WidgetModes {
       if (checked.outcome !== 'solved') return { solved: false, reason: checked.outcome, ...(answered ? { answered } : {}) };
     }
     const mode: WidgetMode = claims.image === '' ? 'pow' : 'pow+image';
-    return { solved: true, ...this.token(site, origin, mode), mode, ...(answered ? { answered } : {}) };
-  }
-
-  private token(site: Site, origin: string, mode: WidgetMode): { token: string; expiresAt: number } {
-    const solvedAt = this.options.clock.now();
-    const expiresAt = solvedAt + this.options.tokenTtlSeconds * 1000;
-    const token = this.options.tokens.sign({
-      id: ResponseTokens.newId(),
-      sitekey: site.sitekey,
-      accountId: site.accountId,
-      origin,
-      solvedAt,
-      expiresAt,
-      epoch: this.options.epoch.current(),
-      mode,
-    });
-    return { token, expiresAt };
+    return { solved: true, ...challenges.issueToken(site, origin, mode), mode, ...(answered ? { answered } : {}) };
   }
 
   private async count(client: string, signal: ClientSignal): Promise<SignalCounts> {

@@ -151,7 +151,7 @@ describe('audio captchas', () => {
     it('answers 4xx for junk challenge ids and unknown sites', async () => {
       for (const junk of ['0'.repeat(40), 'nope', 'A'.repeat(40)]) expect((await listen(junk)).status).toBe(404);
       const unknown = await call(`${base}/api/v2/widget/FCAAAAAAAAAAAAAA/audio/${'0'.repeat(40)}`, { method: 'POST', headers: { Origin: SITE_ORIGIN } });
-      expect(unknown).toMatchObject({ status: 404, json: { error: { code: 'sitekey_invalid' } } });
+      expect(unknown).toMatchObject({ status: 404, json: { error: { code: 'sitekey_unknown' } } });
     });
   });
 });

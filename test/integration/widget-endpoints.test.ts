@@ -34,7 +34,7 @@ describe('widget endpoints', () => {
   });
 
   it('refuses unknown sitekeys and origins the site does not allow', async () => {
-    expect(await challenge(SITE_ORIGIN, 'FCAAAAAAAAAAAAAA')).toMatchObject({ status: 404, json: { error: { code: 'sitekey_invalid' } } });
+    expect(await challenge(SITE_ORIGIN, 'FCAAAAAAAAAAAAAA')).toMatchObject({ status: 404, json: { error: { code: 'sitekey_unknown' } } });
     expect(await challenge(SITE_ORIGIN, 'not-a-sitekey')).toMatchObject({ status: 404 });
     const evil = await challenge('https://evil.example');
     expect(evil).toMatchObject({ status: 403, json: { error: { code: 'origin_not_allowed' } } });

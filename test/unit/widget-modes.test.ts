@@ -43,10 +43,7 @@ describe('WidgetModes', () => {
       usedPuzzles: new MemoryUsedPuzzles(),
       signals,
       policy,
-      tokens,
-      epoch: new FixedEpoch(),
       clock,
-      tokenTtlSeconds: 300,
     });
   let modes: WidgetModes;
 

@@ -13,10 +13,10 @@ import {
   type ClassicVerb,
   type IssueEnvelope,
   type WireResponse,
-} from '../../../shared/classic/classic-wire.js';
+} from '../wire/classic-wire.js';
 import { AppError, badRequest } from '../../../shared/errors.js';
 import type { CaptchaMetrics } from '../../../shared/metrics/captcha-metrics.js';
-import { baseUrl, socketHost } from '../../../shared/http/base-url.js';
+import { baseUrl, socketHost } from '../wire/base-url.js';
 import type { ErrorRenderer } from '../error-handler.js';
 import type { RateLimitGate } from '../rate-limit.js';
 
@@ -30,7 +30,7 @@ export interface ClassicRoutesOptions {
   readonly limit: RateLimitGate;
 }
 
-const imageNotFound = (): AppError => new AppError(404, 'captcha_not_found', 'No live captcha has this hash.');
+const imageNotFound = (): AppError => new AppError('captcha_not_found', 'No live captcha has this hash.');
 
 /** The Tornevall-compatible image captcha API under /2.0/captcha and /3.0/captcha. */
 const OUTCOMES = { match: 'success', mismatch: 'mismatch', unknown: 'unknown' } as const;

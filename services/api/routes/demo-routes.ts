@@ -1,6 +1,6 @@
 import { Router, type RouterContext } from '@koa/router';
 import type { Middleware } from 'koa';
-import { socketHost } from '../../../shared/http/base-url.js';
+import { socketHost } from '../wire/base-url.js';
 import { DEMO_CONTENT_SECURITY_POLICY } from '../security-headers.js';
 import type { RateLimitGate } from '../rate-limit.js';
 

@@ -2,7 +2,9 @@ import { Router } from '@koa/router';
 import type { Middleware } from 'koa';
 import type { CaptchaMetrics } from '../../../shared/metrics/captcha-metrics.js';
 import type { Siteverify } from '../../../shared/token/siteverify.js';
-import { SITEVERIFY_ERRORS, siteverifyError, siteverifyErrorBody } from '../../../shared/token/siteverify-errors.js';
+import { AppError, badRequest } from '../../../shared/errors.js';
+import { SITEVERIFY_ERRORS, siteverifyErrorBody } from '../wire/siteverify-errors.js';
+import { parseSiteverifyRequest } from '../wire/siteverify-request.js';
 import type { ErrorRenderer } from '../error-handler.js';
 import type { RateLimitGate } from '../rate-limit.js';
 
@@ -29,7 +31,7 @@ export function siteverifyRoutes({ siteverify, metrics, parseBody, limit }: Site
   const postOnly: Middleware = async (ctx, next) => {
     ctx.state.renderError = renderSiteverifyError;
     ctx.set('Cache-Control', 'no-store');
-    if (ctx.method !== 'POST') throw siteverifyError('method_not_allowed');
+    if (ctx.method !== 'POST') throw new AppError('method_not_allowed', 'Use POST for siteverify.');
     await next();
   };
   router.all('/api/v2/captcha/siteverify', postOnly, limit('siteverify'), async (ctx) => {
@@ -37,13 +39,9 @@ export function siteverifyRoutes({ siteverify, metrics, parseBody, limit }: Site
     await parseBody(ctx, () => Promise.resolve());
     // An object without `response` is response_missing, as the reference says; no body, or one of another type, is bad_request.
     if (ctx.request.length === 0 || !ctx.request.is('json', 'urlencoded', 'multipart')) {
-      throw siteverifyError('bad_request', 'Send a JSON object or form fields.');
+      throw badRequest('Send a JSON object or form fields.');
     }
-    const body: unknown = ctx.request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw siteverifyError('bad_request', 'The request body is not an object.');
-    }
-    const outcome = await siteverify.verify(accountId, body);
+    const outcome = await siteverify.verify(accountId, parseSiteverifyRequest(ctx.request.body));
     const label = outcome.success ? (outcome.replayed ? 'replayed' : 'success') : OUTCOMES[outcome.code];
     metrics.verified('siteverify', label, 'sitekey' in outcome ? outcome.sitekey : undefined);
     if (outcome.success) {

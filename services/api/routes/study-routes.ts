@@ -55,7 +55,7 @@ export function studyRoutes({ study, parseBody, limit, script }: StudyRoutesOpti
   });
 
   router.get('/demo/study.js', (ctx) => {
-    if (!script) throw new AppError(503, 'widget_not_built', 'Run `npm run build` to build the study page.');
+    if (!script) throw new AppError('widget_not_built', 'Run `npm run build` to build the study page.');
     ctx.type = 'application/javascript; charset=utf-8';
     ctx.set('Cache-Control', 'public, max-age=300');
     ctx.body = script;
@@ -71,7 +71,7 @@ export function studyRoutes({ study, parseBody, limit, script }: StudyRoutesOpti
     const request = AnswerRequest.safeParse(ctx.request.body);
     if (!request.success) throw badRequest('Send "id" and "answer" as strings.');
     const result = await study.answer(request.data.id, request.data.answer);
-    if (!result) throw new AppError(404, 'captcha_not_found', 'No live study captcha has this id; load another.');
+    if (!result) throw new AppError('captcha_not_found', 'No live study captcha has this id; load another.');
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { correct: result.correct, difficulty: result.difficulty, seconds: Math.round(result.seconds * 10) / 10 };
   });

@@ -6,12 +6,13 @@ import { parseCaptchaId } from '../../../shared/captcha/captcha-id.js';
 import type { CaptchaMetrics } from '../../../shared/metrics/captcha-metrics.js';
 import type { Site } from '../../../shared/sites/site.js';
 import type { RateLimitGate } from '../rate-limit.js';
-import { originNotAllowed, unknownSitekey, type WidgetChallenges } from '../../../shared/token/widget-challenges.js';
+import { authorizePage, type WidgetChallenges } from '../../../shared/token/widget-challenges.js';
 import type { ModeChallenge, WidgetModes } from '../../../shared/token/widget-modes.js';
 import { clientId } from '../../../shared/abuse/client-id.js';
-import { AppError } from '../../../shared/errors.js';
-import { modeOf } from '../../../shared/sites/site.js';
-import { parseProof } from './puzzle-wire.js';
+import { AppError, ERROR_CODES } from '../../../shared/errors.js';
+import { allowsOrigin, modeOf } from '../../../shared/sites/site.js';
+import { parseProof } from '../wire/puzzle-wire.js';
+import { parseSolveRequest } from '../wire/widget-solve-request.js';
 
 export interface WidgetRoutesOptions {
   readonly challenges: WidgetChallenges;
@@ -37,7 +38,7 @@ export function widgetRoutes({ challenges, modes, metrics, parseBody, limit, wid
   router.get('/widget.js', (ctx) => {
     if (!widgetScript) {
       ctx.status = 503;
-      ctx.body = { error: { code: 'widget_not_built', detail: 'Run `npm run build` to build the widget.' } };
+      ctx.body = { error: { code: 'widget_not_built', detail: ERROR_CODES.widget_not_built.detail } };
       return;
     }
     ctx.type = 'application/javascript; charset=utf-8';
@@ -54,17 +55,15 @@ export function widgetRoutes({ challenges, modes, metrics, parseBody, limit, wid
     origin: (ctx) => {
       const site = ctx.state.site as Site | undefined;
       const origin = ctx.get('Origin');
-      return site?.origins.includes(origin) ? origin : '';
+      return site && allowsOrigin(site, origin) ? origin : '';
     },
     allowMethods: ['POST'],
     maxAge: 600,
   });
   /** Refuses unknown sites and foreign origins before any body is read. */
   const authorize: Middleware = async (ctx, next) => {
-    const site = ctx.state.site as Site | undefined;
-    if (!site) throw unknownSitekey();
     const origin = ctx.get('Origin');
-    if (!site.origins.includes(origin)) throw originNotAllowed();
+    authorizePage(ctx.state.site as Site | undefined, origin);
     ctx.state.origin = origin;
     await next();
   };
@@ -103,14 +102,14 @@ export function widgetRoutes({ challenges, modes, metrics, parseBody, limit, wid
   /** In the pow modes an image alone never makes a token: answers go to /proof with their puzzle. */
   const imageModeOnly: Middleware = async (ctx, next) => {
     const { site } = authorized(ctx as RouterContext);
-    if (modeOf(site) !== 'image') throw new AppError(409, 'puzzle_required', 'This site needs a solved puzzle: post it to /proof.');
+    if (modeOf(site) !== 'image') throw new AppError('puzzle_required');
     await next();
   };
 
   router.post(`${base}/solve`, loadSite, allowSiteOrigins, limit('solve'), authorize, imageModeOnly, parseBody, async (ctx) => {
     const { site, origin } = authorized(ctx);
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    const outcome = await challenges.solve(site, origin, body.challenge, body.answer);
+    const { challengeId, answer } = parseSolveRequest(ctx.request.body);
+    const outcome = await challenges.solve(site, origin, challengeId, answer);
     metrics.verified('widget', outcome.solved ? 'success' : OUTCOMES[outcome.reason], site.sitekey);
     if ('answered' in outcome && outcome.answered) {
       const { difficulty, answeredAfterMs } = outcome.answered;

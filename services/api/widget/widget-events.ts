@@ -50,7 +50,7 @@ export function emitExpire(element: HTMLElement): void {
   element.dispatchEvent(new CustomEvent('frc:expired', { bubbles: true }));
 }
 
-/** An error answer of the service, with its code (`sitekey_invalid`, `origin_not_allowed`, …). */
+/** An error answer of the service, with its code (`sitekey_unknown`, `origin_not_allowed`, …). */
 export class ServiceError extends Error {
   constructor(
     message: string,
