@@ -11,6 +11,7 @@ import {
   reviewProblems,
   schemaErrors,
   secretAccess,
+  strictSchemaErrors,
   typeErrors,
   workloadOf,
   type Container,
@@ -22,8 +23,7 @@ const configNames = new Set(configDocs().map((doc) => doc.name));
 
 function expectDeployable(objects: K8sObject[], label: string): void {
   expect(objects.length).toBeGreaterThan(5);
-  expect(schemaErrors(objects)).toEqual([]);
-  expect(typeErrors(objects, label)).toEqual([]);
+  expect(strictSchemaErrors(objects, label)).toEqual([]);
   expect(reviewProblems(objects)).toEqual([]);
   expect(exposureProblems(objects)).toEqual([]);
   const unknownEnv = envNames(objects).filter((name) => !configNames.has(name));
@@ -92,7 +92,7 @@ describe('plain manifests (kustomize)', () => {
     const redisConfig = kustomize('k8s').find((o) => o.metadata.name === 'captcha-redis' && o.kind === 'ConfigMap');
     expect(redisConfig?.data?.['redis.conf']).toMatch(/^maxmemory-policy noeviction$/m);
     const example = parseYamlDocuments(readFileSync('k8s/base/secret.example.yaml', 'utf8'));
-    expect(schemaErrors(example)).toEqual([]);
+    expect(strictSchemaErrors(example, 'secret-example')).toEqual([]);
     expect(example[0]?.stringData?.TOKEN_SECRET).toBe('');
     expect(envNames(example).every((name) => configNames.has(name))).toBe(true);
   });
@@ -167,7 +167,7 @@ describe('Helm chart (rendered by the project\'s Go-template renderer; see helm-
   it('keeps an external Redis URL, password and all, in the Secret and out of every ConfigMap', () => {
     const url = 'redis://:pw@host:6379';
     const { objects } = renderChart(CHART, { secrets: { tokenSecret: 'x'.repeat(48) }, redis: { enabled: false, externalUrl: url } });
-    expect(schemaErrors(objects)).toEqual([]);
+    expect(strictSchemaErrors(objects, 'helm-external-url')).toEqual([]);
     expect(find(objects, 'Secret', 'captcha-secrets')?.stringData?.REDIS_URL).toBe(url);
     for (const object of objects.filter((o) => o.kind !== 'Secret')) expect(JSON.stringify(object)).not.toContain('pw@');
     expect(secretAccess(workloadOf(objects, 'worker'))).toContain('captcha-secrets/REDIS_URL');
@@ -179,7 +179,7 @@ describe('Helm chart (rendered by the project\'s Go-template renderer; see helm-
   it('generates a Redis password by default, gives it to Redis, the API and the worker, and keeps it on upgrade', () => {
     const values = { secrets: { tokenSecret: 'x'.repeat(48) } };
     const { objects } = renderChart(CHART, values);
-    expect(schemaErrors(objects)).toEqual([]);
+    expect(strictSchemaErrors(objects, 'helm-redis-password')).toEqual([]);
     const secret = find(objects, 'Secret', 'captcha-secrets');
     const password = secret?.stringData?.REDIS_PASSWORD ?? '';
     expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
@@ -224,8 +224,25 @@ describe('the checks themselves', () => {
     const container = api.spec.template.spec.containers[0] ?? {};
     container.livenessProbes = container.livenessProbe;
     delete container.livenessProbe;
-    expect(typeErrors(objects, 'negative').join('\n')).toMatch(/livenessProbes/);
+    expect(typeErrors(objects, 'negative').join('\n')).toMatch(/^Deployment\/captcha-api: .*livenessProbes/m);
     expect(reviewProblems(objects).join('\n')).toMatch(/missing a probe/);
+  });
+
+  it('are strict as kubeconform -strict: unknown fields in any kind, missing required fields, unknown kinds, duplicate keys', () => {
+    const objects = kustomize('k8s/overlays/example');
+    expect(strictSchemaErrors(objects, 'strict-clean')).toEqual([]);
+    const monitor = find(objects, 'ServiceMonitor', 'captcha-worker') as unknown as { spec: { endpoints: Record<string, unknown>[] } };
+    Object.assign(monitor.spec.endpoints[0] ?? {}, { scrapeEvery: '15s' });
+    const scaler = find(objects, 'ScaledObject', 'captcha-worker') as unknown as { spec: Record<string, unknown> };
+    delete scaler.spec.scaleTargetRef;
+    const worker = container(objects, 'worker') as unknown as Record<string, unknown>;
+    delete worker.name;
+    const errors = strictSchemaErrors([...objects, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }], 'strict-broken');
+    expect(errors.filter((e) => e.startsWith('ServiceMonitor/captcha-worker:')).join('\n')).toMatch(/scrapeEvery/);
+    expect(errors.filter((e) => e.startsWith('ScaledObject/captcha-worker:')).join('\n')).toMatch(/scaleTargetRef/);
+    expect(errors.filter((e) => e.startsWith('Deployment/captcha-worker:')).join('\n')).toMatch(/name/);
+    expect(errors).toContain('Widget/w: unknown kind example.com/v1/Widget');
+    expect(() => parseYamlDocuments('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\ndata: { A: "1", A: "2" }\n')).toThrow(/unique/);
   });
 
   it('catch an Ingress routed to the metrics port, a ServiceMonitor on the public one and a Redis without a password', () => {

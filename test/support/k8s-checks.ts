@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 export type K8sObject = {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; labels?: Record<string, string> };
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec?: Record<string, unknown>;
   data?: Record<string, string>;
   stringData?: Record<string, string>;
@@ -26,76 +26,114 @@ export function kustomize(dir: string): K8sObject[] {
   return parseYamlDocuments(result.stdout);
 }
 
+/** Every document of a YAML stream; a duplicate key or any other YAML error throws, as kubectl refuses it. */
 export function parseYamlDocuments(text: string): K8sObject[] {
   return parseAllDocuments(text)
-    .map((document) => document.toJS() as K8sObject | null)
+    .map((document) => {
+      const [error] = document.errors;
+      if (error) throw error;
+      return document.toJS() as K8sObject | null;
+    })
     .filter((object): object is K8sObject => object !== null);
 }
 
 type Validator = new (data: never) => { validate(): void };
 
-/** Schema validators (kubernetes-models) by apiVersion and kind, CRDs of the Prometheus Operator and KEDA included. */
-const VALIDATORS: Record<string, Validator> = {
-  'v1/ConfigMap': ConfigMap,
-  'v1/Secret': Secret,
-  'v1/Service': Service,
-  'v1/Namespace': Namespace,
-  'apps/v1/Deployment': Deployment,
-  'apps/v1/StatefulSet': StatefulSet,
-  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
-  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
-  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
-  'networking.k8s.io/v1/Ingress': Ingress,
-  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
-  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
-  'keda.sh/v1alpha1/ScaledObject': ScaledObject,
+/**
+ * Every kind the manifests may hold, with its kubernetes-models validator
+ * (types, enums, formats and required fields, from the Kubernetes OpenAPI
+ * schemas and the Prometheus Operator's and KEDA's CRDs) and the TypeScript
+ * interface generated from the same schemas. Any other kind is an error.
+ */
+const KINDS: Record<string, { Model: Validator; type: string }> = {
+  'v1/ConfigMap': { Model: ConfigMap, type: "import('kubernetes-models/v1/ConfigMap').IConfigMap" },
+  'v1/Secret': { Model: Secret, type: "import('kubernetes-models/v1/Secret').ISecret" },
+  'v1/Service': { Model: Service, type: "import('kubernetes-models/v1/Service').IService" },
+  'v1/Namespace': { Model: Namespace, type: "import('kubernetes-models/v1/Namespace').INamespace" },
+  'apps/v1/Deployment': { Model: Deployment, type: "import('kubernetes-models/apps/v1/Deployment').IDeployment" },
+  'apps/v1/StatefulSet': { Model: StatefulSet, type: "import('kubernetes-models/apps/v1/StatefulSet').IStatefulSet" },
+  'autoscaling/v2/HorizontalPodAutoscaler': {
+    Model: HorizontalPodAutoscaler,
+    type: "import('kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler').IHorizontalPodAutoscaler",
+  },
+  'policy/v1/PodDisruptionBudget': { Model: PodDisruptionBudget, type: "import('kubernetes-models/policy/v1/PodDisruptionBudget').IPodDisruptionBudget" },
+  'networking.k8s.io/v1/NetworkPolicy': { Model: NetworkPolicy, type: "import('kubernetes-models/networking.k8s.io/v1/NetworkPolicy').INetworkPolicy" },
+  'networking.k8s.io/v1/Ingress': { Model: Ingress, type: "import('kubernetes-models/networking.k8s.io/v1/Ingress').IIngress" },
+  'monitoring.coreos.com/v1/ServiceMonitor': {
+    Model: ServiceMonitor,
+    type: "import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor').IServiceMonitor",
+  },
+  'monitoring.coreos.com/v1/PrometheusRule': {
+    Model: PrometheusRule,
+    type: "import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule').IPrometheusRule",
+  },
+  'keda.sh/v1alpha1/ScaledObject': { Model: ScaledObject, type: "import('@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject').IScaledObject" },
 };
 
-/** Validation errors of each object, `kind/name: message`; empty when all pass. */
+const where = (object: K8sObject): string => `${object.kind}/${object.metadata.name}`;
+const kindOf = (object: K8sObject) => KINDS[`${object.apiVersion}/${object.kind}`];
+
+/** Value errors of each object (wrong types, enums, formats, missing required fields), `kind/name: message`; empty when all pass. */
 export function schemaErrors(objects: K8sObject[]): string[] {
   return objects.flatMap((object) => {
-    const Model = VALIDATORS[`${object.apiVersion}/${object.kind}`];
-    if (!Model) return [`${object.kind}/${object.metadata.name}: no validator for ${object.apiVersion}`];
+    const kind = kindOf(object);
+    if (!kind) return [`${where(object)}: unknown kind ${object.apiVersion}/${object.kind}`];
     try {
-      new Model(object as never).validate();
+      new kind.Model(object as never).validate();
       return [];
     } catch (error) {
-      return [`${object.kind}/${object.metadata.name}: ${error instanceof Error ? error.message : String(error)}`];
+      return [`${where(object)}: ${error instanceof Error ? error.message : String(error)}`];
     }
   });
 }
 
-/** kubernetes-types module of each built-in kind (CRDs have none). */
-const TYPE_MODULES: Record<string, string> = {
-  v1: 'kubernetes-types/core/v1',
-  'apps/v1': 'kubernetes-types/apps/v1',
-  'autoscaling/v2': 'kubernetes-types/autoscaling/v2',
-  'policy/v1': 'kubernetes-types/policy/v1',
-  'networking.k8s.io/v1': 'kubernetes-types/networking/v1',
-};
-
 /**
- * Type-checks every built-in object against kubernetes-types with tsc: as
- * object literals, any field Kubernetes does not know is an error (the schema
- * validators above let unknown fields through).
+ * Type-checks every object with tsc against the kubernetes-models interface
+ * of its kind, as an object literal: a field the schema does not know is an
+ * error at any depth, and so is a missing required one (the validators above
+ * let unknown fields through). Errors as `kind/name: message`.
  */
 export function typeErrors(objects: K8sObject[], label: string): string[] {
   const dir = join('test-output', 'k8s-types');
   mkdirSync(dir, { recursive: true });
-  const lines: string[] = [];
+  const problems: string[] = [];
+  const owners: { firstLine: number; object: K8sObject }[] = [];
+  let text = '';
   objects.forEach((object, index) => {
-    const module = TYPE_MODULES[object.apiVersion];
-    if (!module) return;
-    lines.push(`export const o${index}: import('${module}').${object.kind} = ${JSON.stringify(object, null, 2)};`);
+    const kind = kindOf(object);
+    if (!kind) {
+      problems.push(`${where(object)}: unknown kind ${object.apiVersion}/${object.kind}`);
+      return;
+    }
+    owners.push({ firstLine: text.split('\n').length, object });
+    text += `export const o${index}: ${kind.type} = ${JSON.stringify(object, null, 2)};\n\n`;
   });
   const file = join(dir, `${label}.ts`);
-  writeFileSync(file, `${lines.join('\n\n')}\n`);
+  writeFileSync(file, text);
   const result = spawnSync(
     process.execPath,
-    ['node_modules/typescript/bin/tsc', '--noEmit', '--strict', '--module', 'esnext', '--moduleResolution', 'bundler', '--types', 'node', file],
+    ['node_modules/typescript/bin/tsc', '--noEmit', '--strict', '--skipLibCheck', '--module', 'esnext', '--moduleResolution', 'bundler', '--types', 'node', file],
     { encoding: 'utf8' },
   );
-  return result.status === 0 ? [] : result.stdout.split('\n').filter((line) => line.includes('error TS'));
+  if (result.status === 0) return problems;
+  for (const line of result.stdout.split('\n')) {
+    const match = /\((\d+),\d+\): error (TS\d+: .*)$/.exec(line);
+    if (!match) continue;
+    const at = Number(match[1]);
+    const owner = owners.filter((o) => o.firstLine <= at).pop();
+    problems.push(`${owner ? where(owner.object) : file}: ${match[2] ?? ''}`);
+  }
+  if (problems.length === 0) problems.push(`tsc failed without a located error: ${result.stdout}${result.stderr}`);
+  return problems;
+}
+
+/**
+ * What kubeconform -strict checks, offline: every kind known, every value of
+ * the right type and format, every required field present, no unknown field
+ * at any depth. Empty when all pass.
+ */
+export function strictSchemaErrors(objects: K8sObject[], label: string): string[] {
+  return [...schemaErrors(objects), ...typeErrors(objects, label)];
 }
 
 type SecretKeyRef = { name: string; key: string; optional?: boolean };
