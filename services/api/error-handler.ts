@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { AppError } from '../../shared/errors.js';
+import type {} from './request-state.js';
 import { toAppError } from './wire/to-app-error.js';
 
 /** Turns an AppError into a status and body; each API sets its own on ctx.state.renderError. */
@@ -27,7 +28,7 @@ export function errorHandler(logger: Logger, onError: (error: AppError) => void 
         const cause = error === thrown ? (thrown as { cause?: unknown }).cause : thrown;
         logger.error({ err: cause, code: error.code, route: ctx._matchedRoute ?? null }, 'request failed');
       }
-      const render = (ctx.state.renderError as ErrorRenderer | undefined) ?? genericBody;
+      const render = ctx.state.renderError ?? genericBody;
       const { status, body } = render(error);
       ctx.status = status;
       ctx.set(error.headers);

@@ -4,7 +4,6 @@ import type { RateLimiter } from '../../shared/abuse/ports.js';
 import { checksFor, type DefaultLimits, type RateLimitAction } from '../../shared/abuse/rate-limits.js';
 import { AppError } from '../../shared/errors.js';
 import type { CaptchaMetrics } from '../../shared/metrics/captcha-metrics.js';
-import type { Site } from '../../shared/sites/site.js';
 
 /** Builds the middleware that holds one action to its per-client limits (the site's own, when a route loaded one). */
 export type RateLimitGate = (action: RateLimitAction) => Middleware;
@@ -12,7 +11,7 @@ export type RateLimitGate = (action: RateLimitAction) => Middleware;
 export function rateLimitGate(limiter: RateLimiter, defaults: DefaultLimits, metrics: CaptchaMetrics): RateLimitGate {
   return (action) => async (ctx, next) => {
     const client = clientId(ctx.ip);
-    for (const check of checksFor(action, defaults, ctx.state.site as Site | undefined)) {
+    for (const check of checksFor(action, defaults, ctx.state.site)) {
       const decision = await limiter.consume(check, client);
       if (!decision.allowed) {
         metrics.rateLimited(check.bucket);

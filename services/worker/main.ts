@@ -110,7 +110,7 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
       const started = performance.now();
       // Fill to the target, not just the deficit the requester saw: more may have been taken since.
       const rendered = await refiller.fillShard(job.data.shard);
-      logger.debug({ shard: job.data.shard, requested: job.data.count, rendered, ms: Math.round(performance.now() - started) }, 'refilled');
+      logger.debug({ shard: job.data.shard, rendered, ms: Math.round(performance.now() - started) }, 'refilled');
       return { rendered };
     },
     {
@@ -130,7 +130,7 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
 
   // Start-up queues refills so that every worker shares the first fill; later checks fill directly.
   const queueShortShards = async (): Promise<void> => {
-    for (const { shard, deficit } of await refiller.shortShards()) await requester.requestRefill(shard, deficit);
+    for (const { shard } of await refiller.shortShards()) await requester.requestRefill(shard);
   };
   let check: Promise<void> | undefined;
   const timer = setInterval(() => {

@@ -89,7 +89,7 @@ export class CaptchaStore {
       const entry = issued ? decodeEntry(issued.entry) : undefined;
       if (issued && entry) return { id: issued.id, issuedAt, png: entry.png };
       if (issued) continue; // a malformed entry cannot be checked and expires unseen; try the next
-      for (const shard of policy.shardOrder(0)) this.requestRefill(shard, policy.shardTarget, true);
+      for (const shard of policy.shardOrder(0)) this.requestRefill(shard, true);
       if (!waited) this.options.observer?.waited();
       waited = true;
       const left = deadline - clock.now();
@@ -149,19 +149,19 @@ export class CaptchaStore {
     const { policy, pool, ttlSeconds } = this.options;
     for (const shard of policy.shardOrder(randomInt(policy.shards))) {
       const { issued, remaining } = await pool.issueFrom(shard, binding, ttlSeconds);
-      if (policy.needsRefill(remaining)) this.requestRefill(shard, policy.deficit(remaining), false);
+      if (policy.needsRefill(remaining)) this.requestRefill(shard, false);
       if (issued) return issued;
     }
     return undefined;
   }
 
-  private requestRefill(shard: number, count: number, urgent: boolean): void {
+  private requestRefill(shard: number, urgent: boolean): void {
     const now = this.options.clock.now();
     const last = this.lastRefillRequest.get(shard);
     const throttle = urgent ? this.refillThrottleMs / 4 : this.refillThrottleMs;
     if (last !== undefined && now - last < throttle) return;
     this.lastRefillRequest.set(shard, now);
-    this.options.refills.requestRefill(shard, count).catch((error: unknown) => {
+    this.options.refills.requestRefill(shard).catch((error: unknown) => {
       this.lastRefillRequest.delete(shard);
       this.options.onRefillError?.(error);
     });

@@ -38,7 +38,7 @@ export interface IssuedCaptchas {
 
 /** Asks the render workers to top up one shard. Repeated asks while one is pending are merged. */
 export interface RefillRequester {
-  requestRefill(shard: number, count: number): Promise<void>;
+  requestRefill(shard: number): Promise<void>;
 }
 
 /** What the captcha rules report about the pool; the metrics adapter implements it. */

@@ -6,19 +6,18 @@ import type { Keyspace } from '../redis/keys.js';
 export const REFILL_QUEUE = 'render';
 export const REFILL_JOB = 'refill-shard';
 
-/** A refill job names a shard and how many captchas it lacks; never an answer or an image. */
+/**
+ * A refill job names a shard only, never an answer or an image: the worker
+ * fills the shard to its target as it finds it when the job runs.
+ */
 export interface RefillJobData {
   readonly shard: number;
-  readonly count: number;
 }
 
 export function isRefillJobData(data: unknown, shards: number): data is RefillJobData {
   if (typeof data !== 'object' || data === null) return false;
-  const { shard, count } = data as Record<string, unknown>;
-  return (
-    Number.isInteger(shard) && (shard as number) >= 0 && (shard as number) < shards &&
-    Number.isInteger(count) && (count as number) > 0
-  );
+  const { shard } = data as Record<string, unknown>;
+  return Number.isInteger(shard) && (shard as number) >= 0 && (shard as number) < shards;
 }
 
 /**
@@ -68,7 +67,7 @@ export function createRefillQueue(settings: RedisSettings, keys: Keyspace): Refi
 export class BullRefillRequester implements RefillRequester {
   constructor(private readonly queue: Queue<RefillJobData>) {}
 
-  async requestRefill(shard: number, count: number): Promise<void> {
-    await this.queue.add(REFILL_JOB, { shard, count }, { deduplication: { id: `refill-${shard}` } });
+  async requestRefill(shard: number): Promise<void> {
+    await this.queue.add(REFILL_JOB, { shard }, { deduplication: { id: `refill-${shard}` } });
   }
 }

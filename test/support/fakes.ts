@@ -78,9 +78,9 @@ export class MemoryIssued implements IssuedCaptchas {
 }
 
 export class RecordingRefills implements RefillRequester {
-  readonly requests: { shard: number; count: number }[] = [];
-  requestRefill(shard: number, count: number): Promise<void> {
-    this.requests.push({ shard, count });
+  readonly requests: { shard: number }[] = [];
+  requestRefill(shard: number): Promise<void> {
+    this.requests.push({ shard });
     return Promise.resolve();
   }
 }

@@ -53,7 +53,7 @@ export function widgetRoutes({ challenges, modes, metrics, parseBody, limit, wid
   };
   const allowSiteOrigins = cors({
     origin: (ctx) => {
-      const site = ctx.state.site as Site | undefined;
+      const site = ctx.state.site;
       const origin = ctx.get('Origin');
       return site && allowsOrigin(site, origin) ? origin : '';
     },
@@ -63,14 +63,14 @@ export function widgetRoutes({ challenges, modes, metrics, parseBody, limit, wid
   /** Refuses unknown sites and foreign origins before any body is read. */
   const authorize: Middleware = async (ctx, next) => {
     const origin = ctx.get('Origin');
-    authorizePage(ctx.state.site as Site | undefined, origin);
-    ctx.state.origin = origin;
+    ctx.state.page = { site: authorizePage(ctx.state.site, origin), origin };
     await next();
   };
-  const authorized = (ctx: RouterContext): { site: Site; origin: string } => ({
-    site: ctx.state.site as Site,
-    origin: ctx.state.origin as string,
-  });
+  /** The page `authorize` let through; every handler below runs after it. */
+  const authorized = (ctx: Pick<RouterContext, 'state'>): { site: Site; origin: string } => {
+    if (!ctx.state.page) throw new AppError('internal_error', 'A widget handler ran before its page was authorized.');
+    return ctx.state.page;
+  };
 
   const base = '/api/v2/widget/:sitekey';
 
@@ -101,7 +101,7 @@ export function widgetRoutes({ challenges, modes, metrics, parseBody, limit, wid
 
   /** In the pow modes an image alone never makes a token: answers go to /proof with their puzzle. */
   const imageModeOnly: Middleware = async (ctx, next) => {
-    const { site } = authorized(ctx as RouterContext);
+    const { site } = authorized(ctx);
     if (modeOf(site) !== 'image') throw new AppError('puzzle_required');
     await next();
   };
