@@ -1,4 +1,4 @@
-import { inflateSync } from 'node:zlib';
+import { PNG } from 'pngjs';
 
 export interface DecodedGray {
   readonly width: number;
@@ -10,44 +10,20 @@ export interface DecodedGray {
 }
 
 /**
- * Decodes a grayscale PNG written without row filters, checking every chunk
- * CRC on the way: enough to prove the renderer's files are well formed and
- * to count their ink.
+ * Decodes a grayscale PNG with pngjs, a decoder independent of our encoder
+ * (it checks CRCs, undoes every row filter, and fails on anything malformed),
+ * and maps each pixel back to its gray level at the file's own bit depth.
  */
 export function decodeGrayPng(png: Buffer): DecodedGray {
-  const signature = '89504e470d0a1a0a';
-  if (png.subarray(0, 8).toString('hex') !== signature) throw new Error('not a PNG');
-  let offset = 8;
-  let header: Buffer | undefined;
-  const data: Buffer[] = [];
-  while (offset < png.length) {
-    const length = png.readUInt32BE(offset);
-    const type = png.toString('ascii', offset + 4, offset + 8);
-    const body = png.subarray(offset + 8, offset + 8 + length);
-    offset += 12 + length;
-    if (type === 'IHDR') header = body;
-    if (type === 'IDAT') data.push(body);
-    if (type === 'IEND') break;
-  }
-  if (!header) throw new Error('no IHDR');
-  const width = header.readUInt32BE(0);
-  const height = header.readUInt32BE(4);
-  const bitDepth = header.readUInt8(8);
-  const colorType = header.readUInt8(9);
-  const raw = inflateSync(Buffer.concat(data));
-  const rowBytes = Math.ceil((width * bitDepth) / 8);
-  if (raw.length !== (rowBytes + 1) * height) throw new Error('IDAT size does not match the header');
-  const levels = new Uint8Array(width * height);
-  const mask = (1 << bitDepth) - 1;
-  for (let y = 0; y < height; y++) {
-    if (raw[y * (rowBytes + 1)] !== 0) throw new Error('unexpected row filter');
-    for (let x = 0; x < width; x++) {
-      const bit = x * bitDepth;
-      const byte = raw[y * (rowBytes + 1) + 1 + (bit >> 3)] ?? 0;
-      levels[y * width + x] = (byte >> (8 - bitDepth - (bit & 7))) & mask;
-    }
-  }
-  return { width, height, bitDepth, colorType, levels };
+  const image = PNG.sync.read(png);
+  const bitDepth = image.depth;
+  const colorType = image.colorType;
+  if (colorType !== 0) throw new Error(`not a grayscale PNG (color type ${colorType})`);
+  const maxLevel = (1 << bitDepth) - 1;
+  const levels = new Uint8Array(image.width * image.height);
+  // pngjs hands back 8-bit RGBA, gray levels scaled to 0–255.
+  for (let pixel = 0; pixel < levels.length; pixel++) levels[pixel] = Math.round(((image.data[pixel * 4] ?? 0) * maxLevel) / 255);
+  return { width: image.width, height: image.height, bitDepth, colorType, levels };
 }
 
 /** Share of pixels darker than mid-gray. */
