@@ -1,5 +1,5 @@
 import { rethrowAsUnavailable } from '../errors.js';
-import type { MarkResult, SiteRepository, UsedTokens } from '../sites/ports.js';
+import type { SiteRepository } from '../sites/ports.js';
 import type { SiteLimits } from '../abuse/ports.js';
 import { isWidgetMode, type Account, type Site } from '../sites/site.js';
 import type { RedisClient } from './client.js';
@@ -101,20 +101,3 @@ function parseLimits(json: string | undefined): SiteLimits | undefined {
   }
 }
 
-
-/** One script call per verification (mark-token-used-1.lua): only the first caller for a token id wins, on any pod. */
-export class RedisUsedTokens implements UsedTokens {
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly keys: Keyspace,
-  ) {}
-
-  async markUsed(tokenId: string, ttlSeconds: number, fingerprint: string | undefined, now: number): Promise<MarkResult> {
-    const [code, first] = await this.redis
-      .markTokenUsed(this.keys.usedToken(tokenId), fingerprint ?? '-', ttlSeconds, now)
-      .catch(rethrowAsUnavailable);
-    if (code === 1) return { kind: 'first' };
-    if (code === 2) return { kind: 'retry', firstVerifiedAt: first };
-    return { kind: 'duplicate' };
-  }
-}
