@@ -19,8 +19,7 @@ import { classicErrorScope, classicRoutes } from './routes/classic-routes.js';
 import { demoRoutes } from './routes/demo-routes.js';
 import { studyRoutes } from './routes/study-routes.js';
 import type { Study } from '../../shared/study/study.js';
-import { healthRoutes } from './routes/health-routes.js';
-import type { Readiness } from '../../shared/process/ops-server.js';
+import { healthRoutes, type Readiness } from '../../shared/process/health-routes.js';
 import { siteverifyRoutes } from './routes/siteverify-routes.js';
 import { widgetRoutes } from './routes/widget-routes.js';
 

@@ -37,7 +37,8 @@ import { newSeed } from '../../shared/render/random.js';
 import { renderStyleFor } from '../../shared/render/render-style.js';
 import { renderCaptcha } from '../../shared/render/renderer.js';
 import { Study } from '../../shared/study/study.js';
-import { startOpsServer, type Readiness } from '../../shared/process/ops-server.js';
+import { startOpsServer } from '../../shared/process/ops-server.js';
+import type { Readiness } from '../../shared/process/health-routes.js';
 
 export interface RunningApi {
   readonly url: string;

@@ -1,21 +1,18 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import type { Router } from '@koa/router';
+import Koa from 'koa';
 import type { Registry } from 'prom-client';
-
-/** Whether a process should get traffic, and if not, why. */
-export type Readiness =
-  | { readonly ready: true }
-  | { readonly ready: false; readonly reason: 'draining' | 'stopping' | 'redis_unavailable' | 'redis_refusing_writes' };
+import { AppError } from '../errors.js';
+import { healthRoutes, type Readiness } from './health-routes.js';
 
 export interface OpsServerOptions {
   readonly port: number;
   readonly host: string;
   readonly registry: Registry;
   readonly isReady: () => Promise<Readiness>;
-}
-
-export function readinessBody(readiness: Readiness): { status: 'ready' } | { status: 'unavailable'; reason: string } {
-  return readiness.ready ? { status: 'ready' } : { status: 'unavailable', reason: readiness.reason };
+  /** More routes for this port only, never the public one (the API's admin API); they render their own errors. */
+  readonly routes?: Router;
 }
 
 /**
@@ -23,33 +20,37 @@ export function readinessBody(readiness: Readiness): { status: 'ready' } | { sta
  * /metrics for Prometheus, /healthz and /readyz for Kubernetes. Neither an
  * Ingress nor a load balancer routes to it, so metrics stay private.
  */
-export async function startOpsServer({ port, host, registry, isReady }: OpsServerOptions): Promise<Server> {
-  const server = createServer((request, response) => {
-    const send = (status: number, type: string, body: string): void => {
-      response.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
-      response.end(body);
-    };
-    const json = (status: number, body: unknown): void => send(status, 'application/json', JSON.stringify(body));
-    if (request.method !== 'GET') return json(405, { error: { code: 'method_not_allowed', detail: 'Use GET.' } });
-    switch (request.url ?? '') {
-      case '/metrics':
-        registry.metrics().then(
-          (text) => send(200, registry.contentType, text),
-          () => json(500, { error: { code: 'metrics_failed', detail: 'Could not collect metrics.' } }),
-        );
-        return;
-      case '/healthz':
-        return json(200, { status: 'ok' });
-      case '/readyz':
-        isReady().then(
-          (readiness) => json(readiness.ready ? 200 : 503, readinessBody(readiness)),
-          () => json(503, readinessBody({ ready: false, reason: 'redis_unavailable' })),
-        );
-        return;
-      default:
-        return json(404, { error: { code: 'not_found', detail: 'No such resource.' } });
+export async function startOpsServer({ port, host, registry, isReady, routes }: OpsServerOptions): Promise<Server> {
+  const app = new Koa();
+  app.silent = true; // every error is answered below; none carries request data worth logging
+  const router = healthRoutes({ isReady });
+  router.get('/metrics', async (ctx) => {
+    ctx.body = await registry.metrics().catch(() => {
+      throw new AppError('internal_error', 'Could not collect metrics.');
+    });
+    ctx.type = registry.contentType;
+    ctx.set('Cache-Control', 'no-store');
+  });
+  const methodNotAllowed = (): AppError => new AppError('method_not_allowed');
+
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found');
+    } catch (thrown) {
+      const error = thrown instanceof AppError ? thrown : new AppError('internal_error');
+      ctx.status = error.status;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { error: { code: error.code, detail: error.detail } };
     }
   });
+  for (const each of routes ? [router, routes] : [router]) {
+    app.use(each.routes());
+    app.use(each.allowedMethods({ throw: true, methodNotAllowed, notImplemented: methodNotAllowed }));
+  }
+
+  const handle = app.callback();
+  const server = createServer((request, response) => void handle(request, response));
   server.listen(port, host);
   await once(server, 'listening');
   return server;
