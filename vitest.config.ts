@@ -20,7 +20,7 @@ export default defineConfig({
       },
       {
         test: {
-          // The same integration tests on a real 3-primary, 3-replica Redis Cluster (test/support/redis-cluster.ts).
+          // The same integration tests on a real 3-primary, 3-replica Redis Cluster (tooling/redis-cluster.ts).
           name: 'integration-cluster',
           include: ['test/integration/**/*.test.ts'],
           // These two start a redis-server of their own (full, or with a password): standalone only.

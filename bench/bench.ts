@@ -16,9 +16,10 @@ import { stampBinding } from '../shared/captcha/captcha-store.js';
 import { loadConfig } from '../shared/config.js';
 import { keyspace, poolShardTag } from '../shared/redis/keys.js';
 import { ResponseTokens } from '../shared/token/response-token.js';
-import { spawnApi, spawnService } from '../test/support/processes.js';
-import { startRedisServer, waitFor } from '../test/support/redis-server.js';
-import { withAdmin } from '../test/support/token-api.js';
+import { spawnApi, spawnService } from '../tooling/service-processes.js';
+import { startRedisServer } from '../tooling/redis-server.js';
+import { waitFor } from '../tooling/wait-for.js';
+import { withAdmin } from '../tooling/token-api.js';
 import { loadGeneratorName, measure, type Measured, type Scenario } from './load-generator.js';
 import { renderThroughput } from './render-throughput.js';
 

@@ -9,11 +9,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config.js';
 import { systemClock } from '../shared/clock.js';
 import { PowPuzzles, type PuzzlePayload } from '../shared/pow/puzzle.js';
-import { launchChromium } from '../test/support/browser.js';
-import { solveForTest } from '../test/support/pow.js';
-import { spawnApi } from '../test/support/processes.js';
-import { startRedisServer } from '../test/support/redis-server.js';
-import { withAdmin } from '../test/support/token-api.js';
+import { launchChromium } from '../tooling/browser.js';
+import { solveForTest } from '../tooling/pow.js';
+import { spawnApi } from '../tooling/service-processes.js';
+import { startRedisServer } from '../tooling/redis-server.js';
+import { withAdmin } from '../tooling/token-api.js';
 
 const { values } = parseArgs({
   options: {

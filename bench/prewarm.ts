@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { keyspace } from '../shared/redis/keys.js';
-import { spawnService } from '../test/support/processes.js';
-import { startRedisServer } from '../test/support/redis-server.js';
+import { spawnService } from '../tooling/service-processes.js';
+import { startRedisServer } from '../tooling/redis-server.js';
 
 const target = Number(process.argv[2] ?? 2000);
 const shards = 4;

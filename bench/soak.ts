@@ -5,8 +5,8 @@
  * percentiles and Redis memory drift. Usage: npm run soak -- [seconds] [requests/s]
  */
 import { loadConfig } from '../shared/config.js';
-import { startLocalCluster } from '../test/support/local-cluster.js';
-import { solveWidget, withAdmin } from '../test/support/token-api.js';
+import { startLocalCluster } from '../tooling/local-cluster.js';
+import { solveWidget, withAdmin } from '../tooling/token-api.js';
 
 const seconds = Number(process.argv[2] ?? 180);
 const rate = Number(process.argv[3] ?? 400);

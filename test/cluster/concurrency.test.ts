@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.js';
-import { call } from '../support/cluster.js';
-import { startLocalCluster, type LocalCluster } from '../support/local-cluster.js';
-import { siteverify, solveWidget, withAdmin } from '../support/token-api.js';
+import { call } from '../../tooling/api-client.js';
+import { startLocalCluster, type LocalCluster } from '../../tooling/local-cluster.js';
+import { siteverify, solveWidget, withAdmin } from '../../tooling/token-api.js';
 
 type Issued = { response: { captchaResponse: { imageHash: string } } };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.js';
-import { call } from '../support/cluster.js';
-import { startLocalCluster, type LocalCluster } from '../support/local-cluster.js';
-import { withAdmin } from '../support/token-api.js';
+import { call } from '../../tooling/api-client.js';
+import { startLocalCluster, type LocalCluster } from '../../tooling/local-cluster.js';
+import { withAdmin } from '../../tooling/token-api.js';
 
 type Issued = { response: { captchaResponse: { imageHash: string } } };
 

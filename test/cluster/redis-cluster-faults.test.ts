@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.js';
 import { hashSlot } from '../../shared/redis/hash-slot.js';
 import { poolShardTag } from '../../shared/redis/keys.js';
-import { CaptchaAnswers } from '../support/captcha-answers.js';
-import { spawnApi, spawnService, type ServiceProcess } from '../support/processes.js';
-import { startRedisCluster, type RedisClusterServer } from '../support/redis-cluster.js';
-import { waitFor } from '../support/redis-server.js';
+import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
+import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';
+import { startRedisCluster, type RedisClusterServer } from '../../tooling/redis-cluster.js';
+import { waitFor } from '../../tooling/wait-for.js';
 import { during, startSteadyLoad, type LoadReport } from '../support/steady-load.js';
-import { withAdmin } from '../support/token-api.js';
+import { withAdmin } from '../../tooling/token-api.js';
 
 const ORIGIN = 'https://shop.example';
 /** Cluster node timeout of the test Cluster: a silent primary is failed over after about this long. */

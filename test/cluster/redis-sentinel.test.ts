@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.js';
-import { CaptchaAnswers } from '../support/captcha-answers.js';
-import { spawnApi, spawnService, type ServiceProcess } from '../support/processes.js';
-import { waitFor } from '../support/redis-server.js';
-import { startRedisSentinel, type RedisSentinelSetup } from '../support/redis-sentinel.js';
+import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
+import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';
+import { waitFor } from '../../tooling/wait-for.js';
+import { startRedisSentinel, type RedisSentinelSetup } from '../../tooling/redis-sentinel.js';
 import { during, startSteadyLoad, type LoadReport } from '../support/steady-load.js';
-import { withAdmin } from '../support/token-api.js';
+import { withAdmin } from '../../tooling/token-api.js';
 
 const ORIGIN = 'https://shop.example';
 /** The stated bound: from SENTINEL FAILOVER to the last failed request (Sentinel's 10 s reconfiguration, a resync, headroom). */

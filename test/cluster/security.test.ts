@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.js';
-import { call } from '../support/cluster.js';
-import { startLocalCluster, type LocalCluster } from '../support/local-cluster.js';
+import { call } from '../../tooling/api-client.js';
+import { startLocalCluster, type LocalCluster } from '../../tooling/local-cluster.js';
 import { scrape, valueOf } from '../support/metrics.js';
-import { spawnService } from '../support/processes.js';
-import { siteverify, solveWidget, withAdmin } from '../support/token-api.js';
+import { spawnService } from '../../tooling/service-processes.js';
+import { siteverify, solveWidget, withAdmin } from '../../tooling/token-api.js';
 
 type Issued = { response: { captchaResponse: { imageHash: string } } };
 const ORIGIN = 'https://shop.example';

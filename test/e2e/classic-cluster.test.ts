@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaptchaAnswers } from '../support/captcha-answers.js';
-import { call } from '../support/cluster.js';
+import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
+import { call } from '../../tooling/api-client.js';
 import { decodeGrayPng } from '../support/png.js';
-import { spawnApi, spawnService, type ServiceProcess } from '../support/processes.js';
-import { startRedisServer, waitFor, type RedisServer } from '../support/redis-server.js';
+import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';
+import { startRedisServer, type RedisServer } from '../../tooling/redis-server.js';
+import { waitFor } from '../../tooling/wait-for.js';
 
 type Issued = { imageHash: string; imageUrl: string; date?: string };
 

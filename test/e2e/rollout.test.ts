@@ -5,10 +5,12 @@ import { decodeEntry } from '../../shared/captcha/captcha-entry.js';
 import { RefillQueue } from '../../shared/queue/refill-queue.js';
 import { standaloneRedis } from '../../shared/redis/connection.js';
 import { keyspace } from '../../shared/redis/keys.js';
-import { CaptchaAnswers } from '../support/captcha-answers.js';
-import { startNginx, type Nginx } from '../support/nginx.js';
-import { spawnApi, spawnService, type ServiceProcess } from '../support/processes.js';
-import { freePort, startRedisServer, waitFor, type RedisServer } from '../support/redis-server.js';
+import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
+import { startNginx, type Nginx } from '../../tooling/nginx.js';
+import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';
+import { freePort } from '../../tooling/free-port.js';
+import { startRedisServer, type RedisServer } from '../../tooling/redis-server.js';
+import { waitFor } from '../../tooling/wait-for.js';
 
 /** Requests through nginx from `concurrency` loops until stopped; anything but the expected answer is a failure. */
 function steadyStream(base: string, concurrency: number) {

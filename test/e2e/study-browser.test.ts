@@ -2,11 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
-import { CaptchaAnswers } from '../support/captcha-answers.js';
+import { launchChromium } from '../../tooling/browser.js';
+import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
 import { scrape, valueOf } from '../support/metrics.js';
-import { spawnApi, type ServiceProcess } from '../support/processes.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { spawnApi, type ServiceProcess } from '../../tooling/service-processes.js';
+import { startRedisServer, type RedisServer } from '../../tooling/redis-server.js';
 
 const OUTPUT = 'test-output';
 

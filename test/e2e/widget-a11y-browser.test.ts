@@ -5,11 +5,13 @@ import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../shared/config.js';
 import { messagesFor } from '../../services/api/widget/i18n.js';
-import { launchChromium } from '../support/browser.js';
-import { CaptchaAnswers } from '../support/captcha-answers.js';
-import { spawnApi, spawnService, type ServiceProcess } from '../support/processes.js';
-import { freePort, startRedisServer, waitFor, type RedisServer } from '../support/redis-server.js';
-import { withAdmin } from '../support/token-api.js';
+import { launchChromium } from '../../tooling/browser.js';
+import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
+import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';
+import { freePort } from '../../tooling/free-port.js';
+import { startRedisServer, type RedisServer } from '../../tooling/redis-server.js';
+import { waitFor } from '../../tooling/wait-for.js';
+import { withAdmin } from '../../tooling/token-api.js';
 
 const OUTPUT = 'test-output';
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');

@@ -3,12 +3,14 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../shared/config.js';
-import { launchChromium } from '../support/browser.js';
-import { CaptchaAnswers } from '../support/captcha-answers.js';
-import { call } from '../support/cluster.js';
-import { spawnApi, spawnService, type ServiceProcess } from '../support/processes.js';
-import { freePort, startRedisServer, waitFor, type RedisServer } from '../support/redis-server.js';
-import { withAdmin } from '../support/token-api.js';
+import { launchChromium } from '../../tooling/browser.js';
+import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
+import { call } from '../../tooling/api-client.js';
+import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';
+import { freePort } from '../../tooling/free-port.js';
+import { startRedisServer, type RedisServer } from '../../tooling/redis-server.js';
+import { waitFor } from '../../tooling/wait-for.js';
+import { withAdmin } from '../../tooling/token-api.js';
 
 const OUTPUT = 'test-output';
 

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultClipsDir } from '../../shared/audio/clip-files.js';
 import { decodeWav, WAVE_FORMAT_MULAW } from '../../shared/audio/wav.js';
 import { buildAudioClips } from '../../scripts/build-audio-clips.js';
-import { call, issueCaptcha, startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
+import { call, issueCaptcha } from '../../tooling/api-client.js';
+import { startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
 import { testConfig } from '../support/test-config.js';
-import { createSite, SITE_ORIGIN, withAdmin } from '../support/token-api.js';
+import { createSite, SITE_ORIGIN, withAdmin } from '../../tooling/token-api.js';
 
 const V2_MISMATCH = { errors: { code: '2003' } };
 const V3_MISMATCH = { errors: { code: '401' } };

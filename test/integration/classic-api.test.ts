@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeGrayPng } from '../support/png.js';
-import { call, issueCaptcha, startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
+import { call, issueCaptcha } from '../../tooling/api-client.js';
+import { startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
 import { testConfig } from '../support/test-config.js';
 
 const V2_MISMATCH = {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
 import { testConfig } from '../support/test-config.js';
-import { createSite, solveWidget } from '../support/token-api.js';
+import { createSite, solveWidget } from '../../tooling/token-api.js';
 
 const run = promisify(execFile);
 

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { call, startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
+import { call } from '../../tooling/api-client.js';
+import { startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
 import { testConfig } from '../support/test-config.js';
 
 /** Opens a raw connection and resolves once it is established; `closed` resolves when the server drops it. */

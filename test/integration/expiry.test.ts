@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
-import { call, issueCaptcha, startInProcessCluster } from '../support/cluster.js';
+import { call, issueCaptcha } from '../../tooling/api-client.js';
+import { startInProcessCluster } from '../support/cluster.js';
 import { testConfig } from '../support/test-config.js';
 
 describe('captcha expiry', () => {

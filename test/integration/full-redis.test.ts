@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, issueCaptcha, startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { call, issueCaptcha } from '../../tooling/api-client.js';
+import { startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
+import { startRedisServer, type RedisServer } from '../../tooling/redis-server.js';
 import { testConfig } from '../support/test-config.js';
-import { createSite, siteverify, solveWidget, SITE_ORIGIN } from '../support/token-api.js';
+import { createSite, siteverify, solveWidget, SITE_ORIGIN } from '../../tooling/token-api.js';
 
 /**
  * A Redis that refuses writes (maxmemory reached, noeviction) must still let

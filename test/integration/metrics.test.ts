@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { call, issueCaptcha, startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
+import { call, issueCaptcha } from '../../tooling/api-client.js';
+import { startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
 import { scrape, valueOf, type Sample } from '../support/metrics.js';
 import { promtool, promtoolPath } from '../support/promtool.js';
 import { testConfig } from '../support/test-config.js';
-import { createSite, siteverify, solveWidget, SITE_ORIGIN } from '../support/token-api.js';
+import { createSite, siteverify, solveWidget, SITE_ORIGIN } from '../../tooling/token-api.js';
 
 describe('metrics', () => {
   let cluster: InProcessCluster;

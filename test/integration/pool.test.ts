@@ -1,7 +1,8 @@
 import { describe, expect, inject, it } from 'vitest';
 import { startWorker } from '../../services/worker/main.js';
-import { waitFor } from '../support/redis-server.js';
-import { call, issueCaptcha, startInProcessCluster } from '../support/cluster.js';
+import { waitFor } from '../../tooling/wait-for.js';
+import { call, issueCaptcha } from '../../tooling/api-client.js';
+import { startInProcessCluster } from '../support/cluster.js';
 import { testConfig } from '../support/test-config.js';
 
 describe('prerendered pool', () => {

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startApi, type RunningApi } from '../../services/api/main.js';
 import type { PuzzleChallenge } from '../../shared/pow/puzzle.js';
-import { call, startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
-import { encodeProof, solveForTest } from '../support/pow.js';
+import { call } from '../../tooling/api-client.js';
+import { startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
+import { encodeProof, solveForTest } from '../../tooling/pow.js';
 import { testConfig } from '../support/test-config.js';
-import { createSite, SITE_ORIGIN, siteverify, solveWidget, withAdmin } from '../support/token-api.js';
+import { createSite, SITE_ORIGIN, siteverify, solveWidget, withAdmin } from '../../tooling/token-api.js';
 
 interface PuzzleReply {
   mode: 'pow' | 'pow+image';

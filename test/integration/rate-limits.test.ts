@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { call, startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
+import { call } from '../../tooling/api-client.js';
+import { startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
 import { testConfig } from '../support/test-config.js';
-import { createSite, SITE_ORIGIN, withAdmin } from '../support/token-api.js';
+import { createSite, SITE_ORIGIN, withAdmin } from '../../tooling/token-api.js';
 
 /**
  * Clients are told apart by X-Forwarded-For (TRUST_PROXY, one hop), as behind

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from '../../services/api/main.js';
-import { call, issueCaptcha, startInProcessCluster } from '../support/cluster.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { call, issueCaptcha } from '../../tooling/api-client.js';
+import { startInProcessCluster } from '../support/cluster.js';
+import { startRedisServer, type RedisServer } from '../../tooling/redis-server.js';
 import { testConfig } from '../support/test-config.js';
 
 describe('a Redis with a password', () => {

@@ -2,8 +2,8 @@ import { FriendlyCaptchaClient } from '@friendlycaptcha/server-sdk';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
 import { testConfig } from '../support/test-config.js';
-import { proveWidget } from '../support/pow.js';
-import { createSite, solveWidget, withAdmin } from '../support/token-api.js';
+import { proveWidget } from '../../tooling/pow.js';
+import { createSite, solveWidget, withAdmin } from '../../tooling/token-api.js';
 
 describe('the official @friendlycaptcha/server-sdk, pointed at this service with apiEndpoint', () => {
   let cluster: InProcessCluster;

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { call, startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
+import { call } from '../../tooling/api-client.js';
+import { startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
 import { scrape, valueOf } from '../support/metrics.js';
 import { testConfig } from '../support/test-config.js';
-import { createSite, siteverify, solveWidget, withAdmin, SITE_ORIGIN } from '../support/token-api.js';
+import { createSite, siteverify, solveWidget, withAdmin, SITE_ORIGIN } from '../../tooling/token-api.js';
 
 type Failure = { success: false; error: { error_code: string; detail: string } };
 

@@ -2,9 +2,10 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { call, issueCaptcha, startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
+import { call, issueCaptcha } from '../../tooling/api-client.js';
+import { startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
 import { testConfig } from '../support/test-config.js';
-import { createSite, SITE_ORIGIN } from '../support/token-api.js';
+import { createSite, SITE_ORIGIN } from '../../tooling/token-api.js';
 
 /** A multipart body with `files` one-byte file parts and a field, as a hostile client would send it. */
 function filesForm(files: number): FormData {

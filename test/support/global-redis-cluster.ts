@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startRedisCluster } from './redis-cluster.js';
+import { startRedisCluster } from '../../tooling/redis-cluster.js';
 
 /**
  * The integration tier again, on a real Redis Cluster: 3 primaries and 3

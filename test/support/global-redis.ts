@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startRedisServer } from './redis-server.js';
+import { startRedisServer } from '../../tooling/redis-server.js';
 
 /**
  * One real Redis for the integration tier: REDIS_URL when set, else a Redis

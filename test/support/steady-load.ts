@@ -1,6 +1,6 @@
-import type { CaptchaAnswers } from './captcha-answers.js';
-import { call } from './cluster.js';
-import { siteverify } from './token-api.js';
+import type { CaptchaAnswers } from '../../tooling/captcha-answers.js';
+import { call } from '../../tooling/api-client.js';
+import { siteverify } from '../../tooling/token-api.js';
 
 /** One request of the load, for the timeline. */
 export interface LoadEvent {

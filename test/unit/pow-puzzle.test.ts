@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PowPuzzles, type PuzzlePayload } from '../../shared/pow/puzzle.js';
 import { FakeClock } from '../support/fakes.js';
-import { solveForTest } from '../support/pow.js';
+import { solveForTest } from '../../tooling/pow.js';
 
 const SECRET = 'test-secret-that-is-long-enough-0123456789';
 const BINDING = { sitekey: 'FCAAAAAAAAAAAAAA', origin: 'https://shop.example', image: '' };

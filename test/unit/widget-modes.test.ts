@@ -11,7 +11,7 @@ import { Siteverify } from '../../shared/token/siteverify.js';
 import { WidgetChallenges } from '../../shared/token/widget-challenges.js';
 import { WidgetModes, type ModeChallenge } from '../../shared/token/widget-modes.js';
 import { FakeClock, FixedEpoch, MemoryClientSignals, MemoryIssued, MemoryPool, MemorySites, MemoryUsedPuzzles, MemoryUsedTokens, RecordingRefills } from '../support/fakes.js';
-import { solveForTest } from '../support/pow.js';
+import { solveForTest } from '../../tooling/pow.js';
 
 const SECRET = 'test-secret-that-is-long-enough-0123456789';
 const ORIGIN = 'https://shop.example';

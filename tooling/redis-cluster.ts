@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort, waitFor } from './redis-server.js';
+import { freePort } from './free-port.js';
+import { waitFor } from './wait-for.js';
 
 /** One redis-server of a test Cluster. */
 export interface ClusterNode {

@@ -5,7 +5,7 @@
  * (docs/contact-sheet-styles.png).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { contactSheet, styleSheet } from '../bench/hardness/contact-sheet.js';
+import { contactSheet, styleSheet } from './hardness/contact-sheet.js';
 import { renderStyleFor } from '../shared/render/render-style.js';
 import { renderCaptcha } from '../shared/render/renderer.js';
 

@@ -1,10 +1,10 @@
-import type { Config } from '../../shared/config.js';
-import { createRedisClient } from '../../shared/redis/client.js';
-import { keyspace } from '../../shared/redis/keys.js';
-import { RedisSites } from '../../shared/redis/redis-sites.js';
-import { SiteAdmin } from '../../shared/sites/site-admin.js';
+import type { Config } from '../shared/config.js';
+import { createRedisClient } from '../shared/redis/client.js';
+import { keyspace } from '../shared/redis/keys.js';
+import { RedisSites } from '../shared/redis/redis-sites.js';
+import { SiteAdmin } from '../shared/sites/site-admin.js';
 import type { CaptchaAnswers } from './captcha-answers.js';
-import { call } from './cluster.js';
+import { call } from './api-client.js';
 
 export const SITE_ORIGIN = 'https://shop.example';
 

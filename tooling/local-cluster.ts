@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { CaptchaAnswers } from './captcha-answers.js';
 import { startNginx, type Nginx } from './nginx.js';
-import { spawnApi, spawnService, type ServiceProcess } from './processes.js';
-import { freePort, startRedisServer, waitFor, type RedisServer } from './redis-server.js';
-
-export type ApiProcess = ServiceProcess & { url: string; opsUrl: string };
+import { freePort } from './free-port.js';
+import { startRedisServer, type RedisServer } from './redis-server.js';
+import { spawnApi, spawnService, type ApiProcess, type ServiceProcess } from './service-processes.js';
+import { waitFor } from './wait-for.js';
 
 /** A real cluster on loopback: its own redis-server, API processes, workers and nginx in front. */
 export interface LocalCluster {

@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './redis-server.js';
+import { freePort } from './free-port.js';
+import { waitFor } from './wait-for.js';
 
 export interface Nginx {
   readonly url: string;

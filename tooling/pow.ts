@@ -1,7 +1,7 @@
-import type { PuzzleChallenge, PuzzlePayload } from '../../shared/pow/puzzle.js';
-import { solvePuzzle } from '../../services/api/widget/pow-solver.js';
+import type { PuzzleChallenge, PuzzlePayload } from '../shared/pow/puzzle.js';
+import { solvePuzzle } from '../services/api/widget/pow-solver.js';
 import type { CaptchaAnswers } from './captcha-answers.js';
-import { call } from './cluster.js';
+import { call } from './api-client.js';
 import { SITE_ORIGIN } from './token-api.js';
 
 /** Solves a puzzle as the widget does (one solver trying every counter), with the widget's own solver. */
