@@ -128,21 +128,31 @@ describe('secrets and logs', () => {
 describe('security headers and idempotent verification', () => {
   let cluster: LocalCluster;
   beforeAll(async () => {
-    cluster = await startLocalCluster({ apis: 1 });
+    // The study page is an HTML page every API can serve.
+    cluster = await startLocalCluster({ apis: 1, env: { STUDY_PAGE: 'true' } });
   });
   afterAll(() => cluster.stop());
 
-  it('sends security headers on every kind of response', async () => {
+  it('sends the headers each kind of response needs: helmet\'s whole set on HTML, nosniff and no-store on the rest', async () => {
     const id = ((await call(`${cluster.nginx.url}/3.0/captcha`)).json as Issued).response.captchaResponse.imageHash;
-    for (const path of ['/3.0/captcha', `/3.0/captcha/getImage/${id}`, '/widget.js', '/nowhere', '/api/v2/captcha/siteverify', '/healthz']) {
+    const resources = ['/3.0/captcha', `/3.0/captcha/getImage/${id}`, '/widget.js', '/nowhere', '/api/v2/captcha/siteverify', '/healthz'];
+    for (const path of resources) {
       const { headers } = await call(`${cluster.nginx.url}${path}`);
       expect(headers.get('x-content-type-options'), path).toBe('nosniff');
-      expect(headers.get('content-security-policy'), path).toContain("default-src 'none'");
-      expect(headers.get('x-frame-options'), path).toBe('SAMEORIGIN');
-      expect(headers.get('referrer-policy'), path).toBe('no-referrer');
-      expect(headers.get('strict-transport-security'), path).toMatch(/max-age=\d+/);
       expect(headers.get('cross-origin-resource-policy'), path).toBe('cross-origin');
+      expect(headers.get('cache-control'), path).toMatch(path === '/widget.js' ? /^public, max-age=\d+$/ : /no-store/);
+      // Headers that only matter for documents stay off API responses.
+      for (const documentOnly of ['content-security-policy', 'x-frame-options', 'strict-transport-security', 'referrer-policy', 'origin-agent-cluster']) {
+        expect(headers.get(documentOnly), `${path} ${documentOnly}`).toBeNull();
+      }
     }
+    const page = await call(`${cluster.nginx.url}/demo/study`);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
   });
 
   it('returns the same success, marked replayed, to a retried siteverify that carries the same idempotency key', async () => {
