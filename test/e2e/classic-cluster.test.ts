@@ -1,35 +1,25 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
 import { call } from '../../tooling/api-client.js';
+import { startLocalCluster, type LocalCluster } from '../../tooling/local-cluster.js';
+import type { ApiProcess } from '../../tooling/service-processes.js';
 import { decodeGrayPng } from '../support/png.js';
-import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';
-import { startRedisServer, type RedisServer } from '../../tooling/redis-server.js';
-import { waitFor } from '../../tooling/wait-for.js';
 
 type Issued = { imageHash: string; imageUrl: string; date?: string };
 
 describe('a local cluster of processes: two API processes, one worker, own redis-server', () => {
-  let redis: RedisServer;
-  let worker: ServiceProcess;
-  let apis: (ServiceProcess & { url: string })[];
-  let answers: CaptchaAnswers;
-  const prefix = `e2e${randomBytes(4).toString('hex')}`;
+  let cluster: LocalCluster;
+  let apis: ApiProcess[];
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    const env = { REDIS_URL: redis.url, KEY_PREFIX: prefix, POOL_TARGET_SIZE: '200', POOL_LOW_WATERMARK: '80', TOKEN_SECRET: randomBytes(32).toString('hex') };
-    worker = spawnService('worker', env);
-    apis = await Promise.all([spawnApi(env), spawnApi(env)]);
-    answers = new CaptchaAnswers(redis.url, prefix);
-    await waitFor(async () => (await answers.poolDepth()) >= 200, 30_000, 'the worker to fill the pool');
+    cluster = await startLocalCluster({ apis: 2, env: { POOL_TARGET_SIZE: '200', POOL_LOW_WATERMARK: '80' } });
+    apis = cluster.apis;
+    await cluster.waitForPool(200);
   });
 
   afterAll(async () => {
-    await answers.close();
-    await Promise.all(apis.map((api) => api.stop()));
-    const workerExit = await worker.stop();
-    await redis.stop();
+    // The worker shuts down cleanly on SIGTERM, with its queue connections closed.
+    const workerExit = await cluster.workers[0]?.stop('SIGTERM');
+    await cluster.stop();
     expect(workerExit).toBe(0);
   });
 
@@ -61,7 +51,7 @@ describe('a local cluster of processes: two API processes, one worker, own redis
         expect(image.headers.get('content-type')).toBe('image/png');
         expect(decodeGrayPng(image.bytes).height).toBe(80);
       }
-      const answer = await answers.answerOf(issued.imageHash);
+      const answer = await cluster.answers.answerOf(issued.imageHash);
       const checked = await call(`${b.url}/${version}/captcha/testCaptcha/hash/${issued.imageHash}/response/${answer}`);
       expect(checked).toMatchObject({ status: 200, json: { response: { testCaptchaResponse: '1' } } });
       const again = await call(`${a.url}/${version}/captcha/testCaptcha/hash/${issued.imageHash}/response/${answer}`);
@@ -73,7 +63,7 @@ describe('a local cluster of processes: two API processes, one worker, own redis
       if (!a || !b) throw new Error('two API processes expected');
       for (const encode of ['json', 'form'] as const) {
         const { imageHash } = await issueOn(b.url, `/${version}/captcha`, 'captchaResponse');
-        const answer = await answers.answerOf(imageHash);
+        const answer = await cluster.answers.answerOf(imageHash);
         const init =
           encode === 'json'
             ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hash: imageHash, response: answer }) }
@@ -87,7 +77,7 @@ describe('a local cluster of processes: two API processes, one worker, own redis
       const [a, b] = apis;
       if (!a || !b) throw new Error('two API processes expected');
       const { imageHash } = await issueOn(a.url, `/${version}/captcha/getCaptcha`, 'getCaptchaResponse');
-      const answer = await answers.answerOf(imageHash);
+      const answer = await cluster.answers.answerOf(imageHash);
       expect((await call(`${a.url}/${version}/captcha/testCaptcha/hash/${imageHash}/response/XXXXXX`)).status).toBe(mismatchStatus);
       expect((await call(`${b.url}/${version}/captcha/testCaptcha/hash/${imageHash}/response/${answer}`)).status).toBe(mismatchStatus);
       expect((await call(`${b.url}/${version}/captcha/getImage/${imageHash}`)).status).toBe(404);
