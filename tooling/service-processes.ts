@@ -48,7 +48,7 @@ export function startService(name: ServiceName, env: NodeJS.ProcessEnv, options:
  * drain on shutdown and no per-client limits, since every request of a test or
  * a benchmark comes from one loopback client.
  */
-const UNDER_MEASUREMENT: Record<string, string> = {
+export const UNDER_MEASUREMENT: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'info',
   WORKER_PORT: '0',
   API_OPS_PORT: '0',

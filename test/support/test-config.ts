@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../shared/config.js';
+import { UNDER_MEASUREMENT } from '../../tooling/service-processes.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,18 +32,12 @@ export function testConfig(redisUrl: string, env: Record<string, string> = {}): 
     KEY_PREFIX: `t${randomBytes(6).toString('hex')}`,
     PORT: '0',
     HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
     POOL_SHARDS: '2',
     POOL_TARGET_SIZE: '40',
     POOL_LOW_WATERMARK: '16',
     RENDER_BATCH_SIZE: '10',
-    WORKER_PORT: '0',
-    API_OPS_PORT: '0',
-    SHUTDOWN_DRAIN_MS: '0',
-    RATE_LIMIT_ISSUE_PER_MINUTE: '0',
-    RATE_LIMIT_SOLVE_PER_MINUTE: '0',
-    RATE_LIMIT_SITEVERIFY_PER_MINUTE: '0',
-    RATE_LIMIT_LIVE_CAPTCHAS_PER_CLIENT: '0',
+    ...UNDER_MEASUREMENT,
+    LOG_LEVEL: 'silent',
     TOKEN_SECRET: 'test-secret-that-is-long-enough-0123456789',
     ...env,
   });
