@@ -1,6 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../shared/config.js';
+import { bullConnection } from '../../shared/queue/refill-queue.js';
 import { openRedisConnection, redisMode } from '../../shared/redis/connection.js';
 
 describe('Redis connection modes', () => {
@@ -67,6 +68,38 @@ describe('Redis connection modes', () => {
       expect((client as Redis).options.tls).toEqual({});
     } finally {
       client.disconnect();
+    }
+  });
+
+  it("gives BullMQ the factory's connection, so ioredis reads REDIS_URL: user, encoded password, database and TLS", () => {
+    const client = bullConnection(loadConfig({ REDIS_URL: 'rediss://queue-user:p%40ss%2Fword@cache.example:6380/3' }));
+    try {
+      expect(client).toBeInstanceOf(Redis);
+      expect((client as Redis).options).toMatchObject({
+        host: 'cache.example',
+        port: 6380,
+        username: 'queue-user',
+        password: 'p@ss/word',
+        db: 3,
+        tls: {},
+        // BullMQ requires this of every connection it blocks on.
+        maxRetriesPerRequest: null,
+      });
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('gives BullMQ a Cluster or a Sentinel connection in those modes', () => {
+    const cluster = bullConnection(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001', REDIS_PASSWORD: 'secret' }));
+    const sentinel = bullConnection(loadConfig({ REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'captcha' }));
+    try {
+      expect(cluster).toBeInstanceOf(Cluster);
+      expect((cluster as Cluster).options.redisOptions).toMatchObject({ password: 'secret', maxRetriesPerRequest: null });
+      expect((sentinel as Redis).options).toMatchObject({ sentinels: [{ host: '127.0.0.1', port: 26379 }], name: 'captcha', maxRetriesPerRequest: null });
+    } finally {
+      cluster.disconnect();
+      sentinel.disconnect();
     }
   });
 });
