@@ -66,3 +66,43 @@ async function runAutocannon(base: string, scenario: Scenario, options: LoadOpti
   });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
+
+/** One request of a flow: its path may use what earlier requests of the same round answered. */
+export interface FlowStep {
+  /** The path, or undefined to give up this round and start the flow again. */
+  readonly path: (context: Record<string, string>) => string | undefined;
+  /** Reads an answer into the round's context (one per connection, emptied at each new round). */
+  readonly onResponse?: (status: number, body: string, context: Record<string, string>, headers: Record<string, string>) => void;
+}
+
+/**
+ * Drives rounds of dependent GET requests (say issue, then image, then check)
+ * on every connection, with the connections spread over several API
+ * processes. Always autocannon: wrk cannot carry an answer into the next request.
+ */
+export async function measureFlow(bases: readonly string[], steps: readonly FlowStep[], options: LoadOptions): Promise<Measured> {
+  const result = await autocannon({
+    // autocannon spreads the connections round-robin over several URLs (its types allow only one).
+    url: [...bases] as unknown as string,
+    connections: options.connections,
+    duration: options.duration,
+    requests: steps.map((step) => ({
+      method: 'GET' as const,
+      setupRequest: (request: autocannon.Request, context: object) => {
+        const path = step.path(context as Record<string, string>);
+        // A falsy request makes autocannon start the flow again from its first step.
+        return (path === undefined ? undefined : { ...request, path }) as autocannon.Request;
+      },
+      ...(step.onResponse
+        ? {
+            onResponse: (status: number, body: string, context: object, headers: autocannon.Request['headers']) =>
+              step.onResponse?.(status, body, context as Record<string, string>, lowerCaseKeys(headers ?? {})),
+          }
+        : {}),
+    })),
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+const lowerCaseKeys = (headers: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
