@@ -1,13 +1,16 @@
 /**
- * `npm run bench`: throughput and latency of every hot path against the web
- * framework's own limit, render throughput against svg-captcha, and Redis
- * memory per captcha — all measured in one run on this machine.
+ * `npm run bench`: every hot path's CPU per request (the API's and Redis's)
+ * and throughput beside a minimal Koa handler doing the same Redis work
+ * (bench/reference-routes.ts), its p99 at a fixed rate, our siteverify beside
+ * Cap's and ALTCHA's checks (bench/peer-routes.ts), render throughput against
+ * svg-captcha, and Redis memory per captcha — all measured in one run on this
+ * machine.
  *
  * Usage: npm run bench -- [seconds per scenario] [connections]
  * Writes a markdown table to stdout and JSON to bench/results/.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Redis } from 'ioredis';
 import { decodeEntry, encodeEntry } from '../shared/captcha/captcha-entry.js';
@@ -20,7 +23,10 @@ import { spawnApi, spawnService } from '../tooling/service-processes.js';
 import { startRedisServer } from '../tooling/redis-server.js';
 import { waitFor } from '../tooling/wait-for.js';
 import { withAdmin } from '../tooling/token-api.js';
-import { loadGeneratorName, measure, type Measured, type Scenario } from './load-generator.js';
+import { loadGeneratorName, measure, type Scenario } from './load-generator.js';
+import { withCpu } from './process-cpu.js';
+import { altchaPayloads, capTokens, liveReferenceEntries, seedReferences, startReferenceServer } from './reference-fixtures.js';
+import { latencyTable, pathTable, peerTable, type PathRow, type PeerRow, type Run } from './side-by-side.js';
 import { renderThroughput } from './render-throughput.js';
 
 const seconds = Number(process.argv[2] ?? 5);
@@ -106,15 +112,59 @@ const signTokens = (count: number) =>
     tokens.sign({ id: ResponseTokens.newId(), sitekey: site.site.sitekey, accountId: site.site.accountId, origin: ORIGIN, solvedAt: Date.now(), expiresAt: Date.now() + 600_000, epoch }),
   );
 
-const scenarios: { scenario: () => Promise<Scenario> }[] = [
-  { scenario: () => Promise.resolve({ name: 'ceiling: GET /healthz (same Koa stack)', path: '/healthz' }) },
-  { scenario: () => Promise.resolve({ name: 'classic issue: GET /3.0/captcha', path: '/3.0/captcha' }) },
-  { scenario: () => Promise.resolve({ name: 'image: GET /3.0/captcha/getImage/<hash>', paths: cycle(imageIds.map((id) => `/3.0/captcha/getImage/${id}`)) }) },
+// ---- the references and peers: their own process, the same Redis
+const referencePrefix = `${prefix}ref`;
+const peerSecrets = { altchaSignatureSecret: randomBytes(32).toString('hex'), altchaKeySignatureSecret: randomBytes(32).toString('hex') };
+const reference = await startReferenceServer(redisServer.url, referencePrefix, peerSecrets);
+const decodedRendered = rendered.map((encoded) => ({ encoded, entry: decodeEntry(encoded) }));
+const firstPng = decodedRendered[0]?.entry?.png;
+if (!firstPng) throw new Error('no rendered entry to copy');
+// Issue's and widget challenge's references both pop from this pool, and run faster than the API.
+await seedReferences(redis, referencePrefix, rendered, firstPng, 2 * pooledCopies);
+
+const ONE_SCRIPT = 'GET /reference/issue: one EVALSHA (RPOP + APPEND + EXPIRE), returns the id';
+const ONE_READ = 'POST /reference/one-read: the same body parsed, one GET';
+const referenceBodies = (body: () => string) => cycle(Array.from({ length: 200 }, body));
+
+interface PathScenario {
+  readonly scenario: () => Promise<Scenario>;
+  readonly referenceName: string;
+  readonly reference: () => Promise<Scenario>;
+  readonly goal?: number;
+  readonly redisGoalUs?: number;
+}
+
+const scenarios: PathScenario[] = [
+  {
+    scenario: () => Promise.resolve({ name: 'healthz: GET /healthz', path: '/healthz' }),
+    referenceName: 'GET /reference/static: static JSON (the Koa + router floor)',
+    reference: () => Promise.resolve({ name: 'static JSON', path: '/reference/static' }),
+  },
+  {
+    scenario: () => Promise.resolve({ name: 'classic issue: GET /3.0/captcha', path: '/3.0/captcha' }),
+    referenceName: ONE_SCRIPT,
+    reference: () => Promise.resolve({ name: 'one script', path: '/reference/issue' }),
+    goal: 1.3,
+    redisGoalUs: 20,
+  },
+  {
+    scenario: () => Promise.resolve({ name: 'image: GET /3.0/captcha/getImage/<hash>', paths: cycle(imageIds.map((id) => `/3.0/captcha/getImage/${id}`)) }),
+    referenceName: `GET /reference/image: one GET of a ${(firstPng.length / 1024).toFixed(1)} KB PNG`,
+    reference: () => Promise.resolve({ name: 'one PNG GET', path: '/reference/image' }),
+    goal: 1.15,
+  },
   {
     scenario: async () => {
       const next = cycle((await liveCaptchas(perScenario, '')).map(([id, answer]) => `/3.0/captcha/testCaptcha/hash/${id}/response/${answer}`));
       return { name: 'classic check (right answer, consumes)', paths: next };
     },
+    referenceName: 'GET /reference/check/<id>/<answer>: GETDEL of the entry + compare',
+    reference: async () => {
+      const live = decodedRendered.flatMap(({ encoded, entry }) => (entry ? [{ encoded, answer: entry.answer }] : []));
+      const next = cycle((await liveReferenceEntries(redis, referencePrefix, live, perScenario)).map(([id, answer]) => `/reference/check/${id}/${answer}`));
+      return { name: 'GETDEL + compare', paths: next };
+    },
+    goal: 1.15,
   },
   {
     scenario: () =>
@@ -124,6 +174,8 @@ const scenarios: { scenario: () => Promise<Scenario> }[] = [
         path: `/api/v2/widget/${site.site.sitekey}/challenge`,
         headers: { Origin: ORIGIN },
       }),
+    referenceName: ONE_SCRIPT,
+    reference: () => Promise.resolve({ name: 'one script', path: '/reference/issue' }),
   },
   {
     scenario: async () => {
@@ -139,6 +191,16 @@ const scenarios: { scenario: () => Promise<Scenario> }[] = [
         },
       };
     },
+    referenceName: ONE_READ,
+    reference: () =>
+      Promise.resolve({
+        name: 'one GET',
+        method: 'POST' as const,
+        path: '/reference/one-read',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: referenceBodies(() => `challenge=${newCaptchaId(poolShardTag(0))}&answer=ABCDEF`),
+      }),
+    goal: 1.3,
   },
   {
     scenario: () => {
@@ -151,51 +213,66 @@ const scenarios: { scenario: () => Promise<Scenario> }[] = [
         body: () => JSON.stringify({ response: next() }),
       });
     },
+    referenceName: ONE_READ,
+    reference: () =>
+      Promise.resolve({
+        name: 'one GET',
+        method: 'POST' as const,
+        path: '/reference/one-read',
+        headers: { 'Content-Type': 'application/json' },
+        body: referenceBodies(() => JSON.stringify({ response: signTokens(1)[0] })),
+      }),
+    goal: 1.3,
   },
 ];
 
-// The ceiling is measured again right before each scenario, and each ratio uses
-// that neighbouring run: on a shared machine the speed drifts between minutes.
-const CLOCK_TICKS_PER_SECOND = 100;
-/** CPU seconds (user + system) the API process has used so far, from /proc. */
-function apiCpuSeconds(): number {
-  const fields = readFileSync(`/proc/${String(api.child.pid)}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-}
-/** Runs a load of `seconds` and adds the API process's CPU time per request, in microseconds. */
-async function apiCpu(run: () => Promise<Measured>): Promise<Measured & { cpuUs: number }> {
-  const before = apiCpuSeconds();
-  const result = await run();
-  return { ...result, cpuUs: ((apiCpuSeconds() - before) * 1e6) / (result.rps * seconds) };
-}
-
+// Each path runs right after its reference: on a shared machine the speed drifts between minutes.
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
-const [ceilingEntry, ...pathEntries] = scenarios;
-if (!ceilingEntry) throw new Error('no ceiling scenario');
-const ceilingScenario = await ceilingEntry.scenario();
-const rows: { name: string; max: Measured; fixed: Measured; ceiling: number; cpuUs: number }[] = [];
-const ceilingRuns: (Measured & { cpuUs: number })[] = [];
-await measure(base, ceilingScenario, { duration: 1, connections }); // warm-up
-for (const { scenario: prepare } of pathEntries) {
+const apiPid = api.child.pid ?? 0;
+const referencePid = reference.child.pid ?? 0;
+const rows: PathRow[] = [];
+for (const { scenario: prepare, reference: prepareReference, referenceName, goal, redisGoalUs } of scenarios) {
   const scenario = await prepare();
   if (only && !only.some((part) => scenario.name.includes(part))) continue;
   await measure(base, scenario, { duration: 1, connections, distinctRequests: 25_000 }); // warm-up
-  const ceiling = await apiCpu(() => measure(base, ceilingScenario, { duration: seconds, connections }));
-  ceilingRuns.push(ceiling);
+  await measure(reference.url, await prepareReference(), { duration: 1, connections, distinctRequests: 25_000 }); // warm-up
+  const referenceScenario = await prepareReference();
+  const referenceRun = await withCpu(referencePid, redis, seconds, () => measure(reference.url, referenceScenario, { duration: seconds, connections, distinctRequests: perScenario }));
   const loaded = await prepare();
-  const max = await apiCpu(() => measure(base, loaded, { duration: seconds, connections, distinctRequests: perScenario }));
+  const ours = await withCpu(apiPid, redis, seconds, () => measure(base, loaded, { duration: seconds, connections, distinctRequests: perScenario }));
   const fixed = await measure(base, await prepare(), { duration: seconds, connections: 20, overallRate: FIXED_RATE });
-  rows.push({ name: scenario.name, max, fixed, ceiling: ceiling.rps, cpuUs: max.cpuUs });
-  process.stderr.write(`${scenario.name}: ${max.rps.toFixed(0)} req/s, ceiling just before: ${ceiling.rps.toFixed(0)} req/s\n`);
+  rows.push({ name: scenario.name, reference: referenceName, goal, redisGoalUs, ours, referenceRun, fixed });
+  process.stderr.write(`${scenario.name}: ${ours.serverUs.toFixed(0)} µs CPU/req, reference ${referenceRun.serverUs.toFixed(0)} µs; ${ours.rps.toFixed(0)} req/s, reference ${referenceRun.rps.toFixed(0)} req/s\n`);
 }
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-const ceilingRow = {
-  name: ceilingScenario.name,
-  max: { rps: median(ceilingRuns.map((r) => r.rps)), p50: median(ceilingRuns.map((r) => r.p50)), p99: median(ceilingRuns.map((r) => r.p99)), errors: ceilingRuns.reduce((sum, r) => sum + r.errors, 0) },
-  fixed: await measure(base, ceilingScenario, { duration: seconds, connections: 20, overallRate: FIXED_RATE }),
+
+// ---- peers: our siteverify beside Cap's token validation and ALTCHA's solution verification
+const peerRequests = perScenario;
+const capScenario = async (count: number): Promise<Scenario> => {
+  const next = cycle(await capTokens(redis, referencePrefix, count));
+  return { name: 'cap', method: 'POST', path: '/peer/cap/siteverify', headers: { 'Content-Type': 'application/json' }, body: () => JSON.stringify({ response: next() }) };
 };
-const ceilingCpuUs = median(ceilingRuns.map((r) => r.cpuUs));
-rows.unshift({ ...ceilingRow, ceiling: ceilingRow.max.rps, cpuUs: ceilingCpuUs });
+const altchaScenario = async (count: number): Promise<Scenario> => {
+  const next = cycle(await altchaPayloads(peerSecrets, count));
+  return { name: 'altcha', method: 'POST', path: '/peer/altcha/verify', headers: { 'Content-Type': 'application/json' }, body: () => JSON.stringify({ payload: next() }) };
+};
+const siteverifyScenario = scenarios.at(-1);
+if (!siteverifyScenario) throw new Error('no siteverify scenario');
+/** Warms up on requests of its own, then runs on fresh ones: each one is single use. */
+const peerRun = async (url: string, pid: number, prepare: (count: number) => Promise<Scenario>): Promise<Run> => {
+  await measure(url, await prepare(25_000), { duration: 1, connections, distinctRequests: 25_000 }); // warm-up
+  const scenario = await prepare(peerRequests);
+  return withCpu(pid, redis, seconds, () => measure(url, scenario, { duration: seconds, connections, distinctRequests: peerRequests }));
+};
+const oursPeer: PeerRow = {
+  name: 'ours: POST /api/v2/captcha/siteverify',
+  work: 'API key lookup, HMAC-verified token, single-use mark in Redis',
+  run: await peerRun(base, apiPid, () => siteverifyScenario.scenario()),
+};
+const peers: PeerRow[] = [
+  { name: '@cap.js/server validateToken', work: 'SHA-256 of the token, GET + DEL of its key (Redis storage hooks)', run: await peerRun(reference.url, referencePid, capScenario) },
+  { name: 'altcha-lib verifySolution', work: 'base64 + JSON decode, 2 HMAC-SHA-256, SET NX EX of the nonce', run: await peerRun(reference.url, referencePid, altchaScenario) },
+];
+await reference.stop();
 
 // ---- memory per live captcha: issue through the API and watch used_memory
 const liveCount = 20_000;
@@ -212,14 +289,13 @@ const render = await renderThroughput(seconds >= 3 ? 2000 : 200);
 // ---- report
 const fmt = (n: number, digits = 0): string => n.toFixed(digits);
 const lines = [
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}; ${seconds} s per scenario, ${connections} connections, one API process; load from ${loadGeneratorName()}.`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}; ${seconds} s per scenario, ${connections} connections, one API process, one reference process; load from ${loadGeneratorName()}.`,
   '',
-  `| scenario | req/s | p50 (ms) | p99 (ms) | × ceiling | API CPU µs/req | × ceiling by CPU | p50 @ ${FIXED_RATE}/s | p99 @ ${FIXED_RATE}/s | errors |`,
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...rows.map(
-    (r) =>
-      `| ${r.name} | ${fmt(r.max.rps)} | ${fmt(r.max.p50, 1)} | ${fmt(r.max.p99, 1)} | ${fmt(r.max.rps / r.ceiling, 2)} | ${fmt(r.cpuUs)} | ${fmt(ceilingCpuUs / r.cpuUs, 2)} | ${fmt(r.fixed.p50, 1)} | ${fmt(r.fixed.p99, 1)} | ${r.max.errors + r.fixed.errors} |`,
-  ),
+  ...pathTable(rows),
+  '',
+  ...latencyTable(rows, FIXED_RATE),
+  '',
+  ...peerTable(oursPeer, peers),
   '',
   '| renderer (240×80 PNG) | images/s per core | bytes per image |',
   '| --- | --- | --- |',
@@ -233,5 +309,5 @@ const lines = [
 console.log(lines.join('\n'));
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify({ seconds, connections, rows, render, bytesPerPooled, bytesPerLive }, null, 2));
+writeFileSync(file, JSON.stringify({ seconds, connections, rows, peers: [oursPeer, ...peers], render, bytesPerPooled, bytesPerLive }, null, 2));
 console.log(`\nJSON: ${file}`);

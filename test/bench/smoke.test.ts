@@ -8,17 +8,50 @@ function runBuilt(script: string, args: string[]): string {
   return result.stdout;
 }
 
+/** The body rows of the markdown table whose header starts with `header`, as trimmed cells. */
+function tableAfter(out: string, header: string): string[][] {
+  const lines = out.split('\n');
+  const at = lines.findIndex((line) => line.startsWith(header));
+  expect(at, `a table headed ${header}`).toBeGreaterThanOrEqual(0);
+  const body: string[][] = [];
+  for (const line of lines.slice(at + 2)) {
+    if (!line.startsWith('|')) break;
+    body.push(line.split('|').slice(1, -1).map((cell) => cell.trim()));
+  }
+  return body;
+}
+
 describe('benchmark smoke runs', () => {
-  it('npm run bench measures every scenario against the ceiling', () => {
+  it('npm run bench measures every path beside its reference, and siteverify beside its peers', () => {
     const out = runBuilt('dist/bench/bench.js', ['1', '10']);
-    for (const row of ['ceiling: GET /healthz', 'classic issue', 'image', 'classic check', 'widget challenge', 'widget solve', 'siteverify', 'svg-captcha', 'per live (issued) captcha']) {
-      expect(out).toContain(row);
+    const paths = ['healthz', 'classic issue', 'image', 'classic check', 'widget challenge', 'widget solve', 'siteverify'];
+
+    const sideBySide = tableAfter(out, '| path | reference | ours µs CPU/req |');
+    expect(sideBySide.map((row) => row[0]?.split(':')[0]?.split(' (')[0])).toEqual(paths);
+    for (const [name, reference, ours, referenceCpu, ratio, , , oursRps, referenceRps, , , errors] of sideBySide) {
+      expect(reference, `${String(name)} names its reference`).toMatch(/^(GET|POST) \/reference\//);
+      for (const figure of [ours, referenceCpu, ratio, oursRps, referenceRps]) expect(Number(figure), `${String(name)}: ${String(figure)}`).toBeGreaterThan(0);
+      expect(Number.isFinite(Number(ratio)), `${String(name)}'s ratio`).toBe(true);
+      // Every request of every run succeeded, ours and the reference's: a bench that measures error answers measures the wrong path.
+      expect(errors, `${String(name)}'s errors`).toBe('0');
     }
-    expect(out).toMatch(/\| classic check \(right answer, consumes\) \| \d+ \|/);
-    // Every request of every scenario succeeded: a bench that measures error answers measures the wrong path.
-    const rows = out.split('\n').filter((line) => /^\| (ceiling|classic|image|widget|siteverify)/.test(line));
-    expect(rows.length).toBeGreaterThanOrEqual(7);
-    for (const row of rows) expect(row, row).toMatch(/\| 0 \|$/);
+
+    const latency = tableAfter(out, '| path | p50 full speed (ms) |');
+    expect(latency.map((row) => row[0])).toEqual(sideBySide.map((row) => row[0]));
+    for (const row of latency) {
+      expect(Number.isFinite(Number(row[4])), `${String(row[0])}'s fixed-rate p99`).toBe(true);
+      expect(row.at(-1), `${String(row[0])}'s fixed-rate errors`).toBe('0');
+    }
+
+    const peers = tableAfter(out, '| server | per request |');
+    expect(peers.map((row) => row[0])).toEqual(['ours: POST /api/v2/captcha/siteverify', '@cap.js/server validateToken', 'altcha-lib verifySolution']);
+    for (const [name, , cpu, , , rps, perCoreRatio, errors] of peers) {
+      for (const figure of [cpu, rps, perCoreRatio]) expect(Number(figure), `${String(name)}: ${String(figure)}`).toBeGreaterThan(0);
+      // A peer answers 409 when its check fails, so zero errors means each pre-made token or solution verified once.
+      expect(errors, `${String(name)}'s errors`).toBe('0');
+    }
+
+    for (const row of ['svg-captcha', 'per live (issued) captcha']) expect(out).toContain(row);
   });
 
   it('npm run bench:hardness attacks every difficulty level and svg-captcha', () => {
