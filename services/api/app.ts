@@ -17,6 +17,7 @@ import type { RateLimiter } from '../../shared/abuse/ports.js';
 import { errorHandler } from './error-handler.js';
 import { classicErrorScope, classicRoutes } from './routes/classic-routes.js';
 import { demoRoutes } from './routes/demo-routes.js';
+import { openApiRoutes } from './routes/openapi-routes.js';
 import { studyRoutes } from './routes/study-routes.js';
 import type { Study } from '../../shared/study/study.js';
 import { healthRoutes, type Readiness } from '../../shared/process/health-routes.js';
@@ -64,6 +65,7 @@ export function createApiApp(deps: ApiDependencies): Koa {
   );
   const router = new Router();
   router.use(healthRoutes({ isReady: deps.isReady }).routes());
+  router.use(openApiRoutes().routes());
   router.use(classicRoutes({ store: deps.store, audio: deps.audio, metrics, publicUrl: config.publicUrl, parseBody, limit }).routes());
   router.use(siteverifyRoutes({ siteverify: deps.siteverify, metrics, parseBody, limit }).routes());
   router.use(widgetRoutes({ challenges: deps.challenges, modes: deps.modes, metrics, parseBody, limit, widgetScript: deps.widgetScript, audio: deps.audio }).routes());
