@@ -13,7 +13,9 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/support/global-redis.ts'],
+          globalSetup: ['test/support/global-redis.ts', 'test/support/openapi-exercised.ts'],
+          // Every response a test receives is checked against the OpenAPI description.
+          setupFiles: ['test/support/openapi-responses.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
@@ -25,7 +27,8 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           // These two start a redis-server of their own (full, or with a password): standalone only.
           exclude: ['test/integration/full-redis.test.ts', 'test/integration/redis-auth.test.ts'],
-          globalSetup: ['test/support/global-redis-cluster.ts'],
+          globalSetup: ['test/support/global-redis-cluster.ts', 'test/support/openapi-exercised.ts'],
+          setupFiles: ['test/support/openapi-responses.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
