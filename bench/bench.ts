@@ -263,22 +263,27 @@ const peerRun = async (url: string, pid: number, prepare: (count: number) => Pro
   const scenario = await prepare(peerRequests);
   return withCpu(pid, redis, seconds, () => measure(url, scenario, { duration: seconds, connections, distinctRequests: peerRequests }));
 };
-const oursPeer: PeerRow = {
-  name: 'ours: POST /api/v2/captcha/siteverify',
-  work: 'API key lookup, HMAC-verified token, single-use mark in Redis',
-  run: await peerRun(base, apiPid, () => siteverifyScenario.scenario()),
-};
-const peers: PeerRow[] = [
+const measurePeers = async (): Promise<PeerRow[]> => [
+  {
+    name: 'ours: POST /api/v2/captcha/siteverify',
+    work: 'API key lookup, HMAC-verified token, single-use mark in Redis',
+    run: await peerRun(base, apiPid, () => siteverifyScenario.scenario()),
+  },
   { name: '@cap.js/server validateToken', work: 'SHA-256 of the token, GET + DEL of its key (Redis storage hooks)', run: await peerRun(reference.url, referencePid, capScenario) },
   { name: 'altcha-lib verifySolution', work: 'base64 + JSON decode, 2 HMAC-SHA-256, SET NX EX of the nonce', run: await peerRun(reference.url, referencePid, altchaScenario) },
 ];
+// A partial run (BENCH_ONLY, say to profile one path) measures the peers only when it names "peers", and skips the memory phase.
+const [oursPeer, ...peers] = !only || only.includes('peers') ? await measurePeers() : [];
 await reference.stop();
 
 // ---- memory per live captcha: issue through the API and watch used_memory
-const liveCount = 20_000;
-const beforeIssue = await usedMemory();
-for (let i = 0; i < liveCount; i += 200) await Promise.all(Array.from({ length: 200 }, () => fetch(`${base}/3.0/captcha`).then((r) => r.arrayBuffer())));
-const bytesPerLive = bytesPerPooled + ((await usedMemory()) - beforeIssue) / liveCount;
+const measureBytesPerLive = async (): Promise<number> => {
+  const liveCount = 20_000;
+  const beforeIssue = await usedMemory();
+  for (let i = 0; i < liveCount; i += 200) await Promise.all(Array.from({ length: 200 }, () => fetch(`${base}/3.0/captcha`).then((r) => r.arrayBuffer())));
+  return bytesPerPooled + ((await usedMemory()) - beforeIssue) / liveCount;
+};
+const bytesPerLive = only ? Number.NaN : await measureBytesPerLive();
 
 await api.stop();
 await redis.quit();
@@ -295,8 +300,7 @@ const lines = [
   '',
   ...latencyTable(rows, FIXED_RATE),
   '',
-  ...peerTable(oursPeer, peers),
-  '',
+  ...(oursPeer ? [...peerTable(oursPeer, peers), ''] : []),
   '| renderer (240×80 PNG) | images/s per core | bytes per image |',
   '| --- | --- | --- |',
   ...render.map((r) => `| ${r.name} | ${fmt(r.perCore)} | ${fmt(r.bytes)} |`),
@@ -309,5 +313,5 @@ const lines = [
 console.log(lines.join('\n'));
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify({ seconds, connections, rows, peers: [oursPeer, ...peers], render, bytesPerPooled, bytesPerLive }, null, 2));
+writeFileSync(file, JSON.stringify({ seconds, connections, rows, peers: oursPeer ? [oursPeer, ...peers] : [], render, bytesPerPooled, bytesPerLive }, null, 2));
 console.log(`\nJSON: ${file}`);
