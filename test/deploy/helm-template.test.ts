@@ -17,6 +17,26 @@ describe('the Go-template renderer the chart is checked with', () => {
     expect(render('[{{ range .missing }}x{{ end }}]')).toBe('[]');
   });
 
+  it('ranges over a list of more than ten items by index, never in string order ("10" before "2")', () => {
+    const items = Array.from({ length: 11 }, (_, i) => ({ name: `n${i}` }));
+    expect(render('{{ range $i, $item := .items }}{{ $i }}:{{ $item.name }},{{ end }}', { items })).toBe(items.map((item, i) => `${i}:${item.name},`).join(''));
+    expect(render('{{ toYaml .items }}', { items })).toBe(items.map((item) => `- name: ${item.name}`).join('\n'));
+  });
+
+  it('hashes, marshals and builds values as Sprig and Helm do', () => {
+    // sha256sum is the hex digest of the text; toJson and toYaml sort map keys, as Go's encoders do.
+    expect(render('{{ "abc" | sha256sum }}')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(render('{{ toJson .m }}|{{ toJson .missing }}', { m: { b: [1, 'x'], a: { d: true, c: null } } })).toBe('{"a":{"c":null,"d":true},"b":[1,"x"]}|null');
+    expect(render('{{ toYaml .m }}', { m: { b: 1, a: '2' } })).toBe('a: "2"\nb: 1');
+    expect(render('{{ toYaml .missing }}')).toBe('null');
+    expect(render('{{ $d := dict "a" 1 "b" "x" }}{{ $_ := set $d "c" true }}{{ toJson $d }} {{ hasKey $d "c" }} {{ hasKey $d "z" }}')).toBe('{"a":1,"b":"x","c":true} true false');
+    expect(render('{{ join "," .l }}|{{ list "a" "b" | join "-" }}|{{ join "," .missing }}|{{ "  x y \\n" | trim }}', { l: ['h:1', 'h:2'] })).toBe('h:1,h:2|a-b||x y');
+    // set changes the map it is given, so a value decided once is seen by every later template.
+    const shared = { values: {} as Record<string, unknown> };
+    render('{{ $_ := set .values "k" "v" }}', shared);
+    expect(shared.values).toEqual({ k: 'v' });
+  });
+
   it('scopes variables as Go does: := declares in its block, = assigns the one outside', () => {
     expect(render('{{ $x := "a" }}{{ if true }}{{ $x = "b" }}{{ $y := "c" }}{{ end }}{{ $x }}')).toBe('b');
     expect(() => render('{{ if true }}{{ $y := "c" }}{{ end }}{{ $y }}')).toThrow(/undefined variable \$y/);
@@ -51,7 +71,9 @@ describe('the Go-template renderer the chart is checked with', () => {
   it('throws on anything it does not support instead of passing it through', () => {
     expect(() => render('{{ with .x }}{{ end }}', { x: 1 })).toThrow();
     expect(() => render('{{ range .items }}{{ else }}empty{{ end }}', { items: [] })).toThrow(/unsupported \{\{ else \}\} in range/);
-    expect(() => render('{{ sha256sum "x" }}')).toThrow();
+    expect(() => render('{{ tpl "x" . }}')).toThrow();
+    expect(() => render('{{ sha256sum 1 }}')).toThrow(/sha256sum wants a string/);
+    expect(() => render('{{ dict "a" }}')).toThrow(/pairs/);
     expect(() => render('{{ .m }}', { m: { a: 1 } })).toThrow(/cannot print/);
     expect(() => render('{{ range .s }}{{ end }}', { s: 'text' })).toThrow(/can't iterate/);
     expect(() => render('{{ lookup "v1" "Secret" "ns" "" }}')).toThrow(/lookup/);

@@ -1,16 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { parse, stringify } from 'yaml';
 import type { K8sObject } from './k8s-checks.js';
 
 /**
  * Renders this project's Helm chart the way `helm template` would, for the
  * subset of Go templates and Sprig the chart uses (define/include, if/else,
- * range, variables, and the functions below). Helm itself cannot be installed
- * from the registries this project builds with, so the chart's output is
- * checked through this renderer; anything outside the subset is an error,
- * never silently passed through.
+ * range, variables, and the functions in FUNCTIONS below), after checking the
+ * merged values against the chart's values.schema.json as Helm does. Helm
+ * itself cannot be installed from the registries this project builds with, so
+ * the chart's output is checked through this renderer; anything outside the
+ * subset is an error, never silently passed through. What it does not prove
+ * (Helm's exact whitespace and YAML quoting, `helm lint`'s own rules, hooks,
+ * `.Capabilities`, `tpl`, `with`) is listed in docs/testing.md.
  */
 
 type Value = unknown;
@@ -343,7 +347,29 @@ type Fn = (args: Value[], include: (name: string, dot: Value) => string) => Valu
 
 const FUNCTIONS: Record<string, Fn> = {
   include: ([name, dot], include) => include(String(name), dot),
-  toYaml: ([value]) => stringify(value).trimEnd(),
+  // Helm marshals through JSON: map keys come out sorted, and nothing is `null` but nil itself.
+  toYaml: ([value]) => (value === undefined || value === null ? 'null' : stringify(value, { sortMapEntries: true }).trimEnd()),
+  toJson: ([value]) => goJson(value),
+  sha256sum: ([value]) => createHash('sha256').update(text('sha256sum', value)).digest('hex'),
+  dict: (pairs) => {
+    if (pairs.length % 2 !== 0) throw new Error('dict wants key and value pairs');
+    const map: Record<string, unknown> = {};
+    for (let i = 0; i < pairs.length; i += 2) map[String(pairs[i])] = pairs[i + 1];
+    return map;
+  },
+  list: (items) => [...items],
+  trim: ([value]) => text('trim', value).trim(),
+  // Sprig's set changes the map in place and returns it; hasKey asks for a key, whatever its value.
+  set: ([map, key, value]) => {
+    (goMap('set', map) as Record<string, unknown>)[text('set', key)] = value;
+    return map;
+  },
+  hasKey: ([map, key]) => Object.prototype.hasOwnProperty.call(goMap('hasKey', map), text('hasKey', key)),
+  join: ([separator, list]) => {
+    if (list === undefined || list === null) return '';
+    if (!Array.isArray(list)) throw new Error(`join wants a list, got ${JSON.stringify(list)}`);
+    return list.map((item) => (item === undefined || item === null ? '' : print(item))).join(text('join', separator));
+  },
   nindent: ([spaces, text]) => `\n${indentLines(Number(spaces), print(text))}`,
   indent: ([spaces, text]) => indentLines(Number(spaces), print(text)),
   quote: ([value]) => JSON.stringify(print(value)),
@@ -366,6 +392,25 @@ const FUNCTIONS: Record<string, Fn> = {
   },
   randAlphaNum: ([count]) => randomAlphaNum(Number(count)),
 };
+
+/** Go's encoding/json: map keys sorted, nil as `null`. */
+function goJson(value: Value): string {
+  if (value === undefined || value === null) return 'null';
+  if (Array.isArray(value)) return `[${value.map(goJson).join(',')}]`;
+  if (typeof value === 'object') {
+    const map = value as Record<string, unknown>;
+    return `{${Object.keys(map)
+      .sort(goKeyOrder)
+      .map((key) => `${JSON.stringify(key)}:${goJson(map[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function goMap(fn: string, value: Value): object {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${fn} wants a map, got ${JSON.stringify(value)}`);
+  return value;
+}
 
 function text(fn: string, value: Value): string {
   if (typeof value !== 'string') throw new Error(`${fn} wants a string, got ${JSON.stringify(value)}`);
@@ -404,7 +449,11 @@ function randomAlphaNum(count: number): string {
 export function renderChart(chartDir: string, overrides: Record<string, unknown> = {}, cluster: Cluster = []): { objects: K8sObject[]; notes: string } {
   const renderer = new HelmRenderer(chartDir, cluster);
   const defaults = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as Record<string, unknown>;
-  const context = renderer.context(deepMerge(defaults, overrides));
+  const values = deepMerge(defaults, overrides);
+  // Helm refuses values its chart's values.schema.json does not accept, before rendering anything.
+  const problems = valuesSchemaErrors(chartDir, values);
+  if (problems.length > 0) throw new Error(`values don't meet the schema:\n${problems.join('\n')}`);
+  const context = renderer.context(values);
   const objects: K8sObject[] = [];
   for (const file of readdirSync(join(chartDir, 'templates')).filter((name) => name.endsWith('.yaml')).sort()) {
     for (const document of renderer.renderFile(file, context).split(/^---$/m)) {
@@ -413,6 +462,19 @@ export function renderChart(chartDir: string, overrides: Record<string, unknown>
     }
   }
   return { objects, notes: renderer.renderFile('NOTES.txt', context) };
+}
+
+/**
+ * What the chart's values.schema.json says of these values (Helm checks the
+ * merged values against it), as `path: message`; empty when they pass or the
+ * chart has no schema.
+ */
+export function valuesSchemaErrors(chartDir: string, values: unknown): string[] {
+  const file = join(chartDir, 'values.schema.json');
+  if (!existsSync(file)) return [];
+  const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(JSON.parse(readFileSync(file, 'utf8')) as object);
+  if (validate(values)) return [];
+  return (validate.errors ?? []).map((error) => `${error.instancePath || '/'}: ${error.message ?? error.keyword}${error.params && 'additionalProperty' in error.params ? ` (${String(error.params.additionalProperty)})` : ''}`);
 }
 
 export function deepMerge(base: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
