@@ -62,11 +62,11 @@ function expectMetricsOffThePublicPath(objects: K8sObject[], prefix: string): vo
   expect(find(objects, 'ConfigMap', `${prefix}-config`)?.data?.API_OPS_PORT).toBe(String(opsPort));
 }
 
-/** Redis requires the Secret's password; the worker reads only the Redis keys of that Secret. */
+/** Redis requires the Secret's password; the worker reads only the Redis keys and the render style of that Secret. */
 function expectRedisPasswordAndNoTokenSecretInWorker(objects: K8sObject[], secret: string): void {
   expect(redisPasswordProblems(objects, secret)).toEqual([]);
   const worker = workloadOf(objects, 'worker');
-  expect(secretAccess(worker)).toEqual([`${secret}/REDIS_PASSWORD`, `${secret}/REDIS_URL`]);
+  expect(secretAccess(worker)).toEqual([`${secret}/REDIS_PASSWORD`, `${secret}/REDIS_SENTINEL_PASSWORD`, `${secret}/REDIS_URL`, `${secret}/RENDER_STYLE_SECRET`]);
   expect(JSON.stringify(worker.spec.template)).not.toContain('TOKEN_SECRET');
   expect(secretAccess(workloadOf(objects, 'api'))).toEqual([`${secret}/*`]);
 }

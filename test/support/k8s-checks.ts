@@ -159,7 +159,7 @@ export type Container = {
   securityContext?: { runAsNonRoot?: boolean; allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean; capabilities?: { drop?: string[] } };
 };
 type PodTemplate = {
-  metadata: { labels: Record<string, string> };
+  metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
   spec: { containers: Container[]; initContainers?: Container[]; volumes?: Volume[]; securityContext?: { runAsNonRoot?: boolean } };
 };
 export type Workload = K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; template: PodTemplate } };
@@ -365,4 +365,46 @@ export function redisPasswordProblems(objects: K8sObject[], secret: string): str
     if (!access.includes(`${secret}/REDIS_PASSWORD`) && !access.includes(`${secret}/*`)) problems.push(`${component}: no REDIS_PASSWORD from ${secret}`);
   }
   return problems;
+}
+
+type EnvSource = { configMapRef?: { name: string; optional?: boolean }; secretRef?: { name: string; optional?: boolean } };
+
+/**
+ * The environment the first container of a component's pods starts with, as
+ * Kubernetes builds it: envFrom sources in order (a later one wins), then
+ * `env`, which wins over them all. ConfigMaps and Secrets come from the
+ * manifests, or from `outside` (Secrets made by hand, by name). A missing
+ * source or key that is not optional throws, as the pod would not start.
+ */
+export function containerEnv(objects: K8sObject[], component: string, outside: Record<string, Record<string, string>> = {}): Record<string, string> {
+  const first = workloadOf(objects, component).spec.template.spec.containers[0];
+  if (!first) throw new Error(`${component}: no container`);
+  const source = (kind: 'ConfigMap' | 'Secret', name: string): Record<string, string> | undefined => {
+    const object = objects.find((o) => o.kind === kind && o.metadata.name === name);
+    if (!object) return kind === 'Secret' ? outside[name] : undefined;
+    const decoded = Object.fromEntries(Object.entries(object.data ?? {}).map(([key, value]) => [key, kind === 'Secret' ? Buffer.from(value, 'base64').toString('utf8') : value]));
+    return { ...decoded, ...object.stringData };
+  };
+  const env: Record<string, string> = {};
+  for (const from of (first.envFrom ?? []) as EnvSource[]) {
+    const ref = from.configMapRef ?? from.secretRef;
+    if (!ref) throw new Error(`${component}: an envFrom source that is neither a ConfigMap nor a Secret`);
+    const data = source(from.configMapRef ? 'ConfigMap' : 'Secret', ref.name);
+    if (!data && !ref.optional) throw new Error(`${component}: envFrom ${ref.name} does not exist`);
+    Object.assign(env, data);
+  }
+  for (const variable of first.env ?? []) {
+    if (variable.value !== undefined) {
+      env[variable.name] = variable.value;
+      continue;
+    }
+    const configRef = variable.valueFrom?.configMapKeyRef;
+    const secretRef = variable.valueFrom?.secretKeyRef;
+    const ref = configRef ?? secretRef;
+    if (!ref) continue;
+    const value = source(configRef ? 'ConfigMap' : 'Secret', ref.name)?.[ref.key];
+    if (value !== undefined) env[variable.name] = value;
+    else if (!ref.optional) throw new Error(`${component}: ${variable.name} needs ${ref.name}/${ref.key}, which does not exist`);
+  }
+  return env;
 }
