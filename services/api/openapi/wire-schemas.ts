@@ -1,6 +1,7 @@
 import { DIFFICULTIES } from '../../../shared/captcha/difficulty.js';
 import { ERROR_CODES } from '../../../shared/errors.js';
 import { MAX_POW_WORK, MIN_POW_WORK } from '../../../shared/pow/pow-policy.js';
+import type { Readiness } from '../../../shared/process/health-routes.js';
 import { WIDGET_MODES } from '../../../shared/sites/site.js';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../../shared/token/siteverify.js';
 import { MAX_PUZZLE_LENGTH } from '../wire/puzzle-wire.js';
@@ -20,6 +21,14 @@ export const closedObject = (properties: Record<string, Schema>, required: reado
 });
 
 const CATALOGUE_CODES = Object.keys(ERROR_CODES);
+
+/** Every reason a pod gives for not being ready: the compiler holds this list to the Readiness type, both ways. */
+const READINESS_REASONS: Record<Extract<Readiness, { ready: false }>['reason'], true> = {
+  draining: true,
+  stopping: true,
+  redis_unavailable: true,
+  redis_refusing_writes: true,
+};
 
 /** The two verdicts of the classic API's "string mismatch" error, from the Tornevall reference: v2's and v3's. */
 export const CLASSIC_MISMATCH_CODES = { '2.0': '2003', '3.0': '401' } as const;
@@ -226,7 +235,7 @@ export const WIRE_SCHEMAS: Record<string, Schema> = {
   Readiness: {
     oneOf: [
       closedObject({ status: { const: 'ready' } }),
-      closedObject({ status: { const: 'unavailable' }, reason: { enum: ['draining', 'stopping', 'redis_unavailable', 'redis_refusing_writes'] } }),
+      closedObject({ status: { const: 'unavailable' }, reason: { enum: Object.keys(READINESS_REASONS) } }),
     ],
   },
 };
