@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import {
   CaptchaMetrics,
   createRegistry,
@@ -9,6 +11,7 @@ import {
   RenderMetrics,
 } from '../../shared/metrics/captcha-metrics.js';
 import { SiteLabels } from '../../shared/metrics/site-labels.js';
+import { dashboardTypeErrors, metricNames } from '../support/grafana-dashboard.js';
 import { promtool, promtoolPath } from '../support/promtool.js';
 
 const DASHBOARD = 'deploy/grafana/captcha-cluster.json';
@@ -34,30 +37,94 @@ async function exportedNames(): Promise<Set<string>> {
   return names;
 }
 
-const METRIC_NAME = /\b(captcha_[a-z_]+|http_[a-z_]+|process_[a-z_]+|nodejs_[a-z_]+)\b/g;
+type Dashboard = {
+  panels: { title: string; targets: { expr: string }[] }[];
+  templating: { list: { name: string; query?: string | { query: string } }[] };
+};
+const dashboard = (): Dashboard => JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Dashboard;
 
 function dashboardExpressions(): string[] {
-  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: { targets: { expr: string }[] }[] };
-  return dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
+  return dashboard().panels.flatMap((panel) => panel.targets.map((target) => target.expr));
 }
 
-function ruleExpressions(): string[] {
-  return [...readFileSync(RULES, 'utf8').matchAll(/expr: (\|\n(?:\s{10,}.*\n)+|.*)/g)].map((match) => match[1] ?? '');
+/** The series a template variable's label_values(…) query reads. */
+function variableExpressions(): string[] {
+  return dashboard().templating.list.flatMap((variable) => {
+    const query = typeof variable.query === 'string' ? variable.query : variable.query?.query;
+    const series = query ? /^label_values\((.*),\s*\w+\)$/.exec(query)?.[1] : undefined;
+    return series ? [series] : [];
+  });
 }
+
+type Rule = { expr: string; record?: string };
+const rules = (): Rule[] => (parse(readFileSync(RULES, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((group) => group.rules);
+const ruleExpressions = (): string[] => rules().map((rule) => rule.expr);
+/** Series the rules file records itself, which the rules and the dashboard may read too. */
+const recordedNames = (): string[] => rules().flatMap((rule) => (rule.record ? [rule.record] : []));
+
+/** Grafana's own variables, replaced by values of the same kind so that promtool can parse the queries. */
+const withoutGrafanaVariables = (expr: string): string => expr.replace(/\$__rate_interval|\$__interval|\$__range/g, '5m').replace(/\$\w+/g, 'x');
 
 describe('Grafana dashboard and alert rules', () => {
-  it('use only metric names the services export', async () => {
-    const names = await exportedNames();
-    const used = new Set([...dashboardExpressions(), ...ruleExpressions()].flatMap((expr) => [...expr.matchAll(METRIC_NAME)].map((m) => m[1] ?? '')));
+  it('use only metric names the services export or the rules record', async () => {
+    const names = new Set([...(await exportedNames()), ...recordedNames()]);
+    const used = new Set([...dashboardExpressions(), ...variableExpressions(), ...ruleExpressions()].flatMap(metricNames));
     expect(used.size).toBeGreaterThan(10);
     const unknown = [...used].filter((name) => !names.has(name));
     expect(unknown).toEqual([]);
   });
 
+  it('query in every panel at least one metric, and only metrics that exist', async () => {
+    const names = new Set([...(await exportedNames()), ...recordedNames()]);
+    const panels = dashboard().panels;
+    expect(panels.length).toBeGreaterThan(10);
+    for (const panel of panels) {
+      expect(panel.targets.length, panel.title).toBeGreaterThan(0);
+      for (const target of panel.targets) {
+        const read = metricNames(target.expr);
+        expect(read.length, `${panel.title}: ${target.expr}`).toBeGreaterThan(0);
+        expect(read.filter((name) => !names.has(name)), panel.title).toEqual([]);
+      }
+    }
+  });
+
+  it('find metric names in PromQL, and so a misspelt one, apart from functions, labels, strings and durations', () => {
+    expect(metricNames('histogram_quantile(0.95, sum by (le) (rate(captcha_render_batch_duration_seconds_bucket{namespace=~"$namespace", le="1.5"}[5m])))')).toEqual([
+      'captcha_render_batch_duration_seconds_bucket',
+    ]);
+    expect(metricNames('sum by (site) (rate(a_total[5m])) / on (site) group_left sum(b_total offset 1h) > bool 0.5 and absent(captcah_pool_depth)')).toEqual(['a_total', 'b_total', 'captcah_pool_depth']);
+  });
+
+  it('type-check the dashboard against @grafana/schema, and the check refuses what Grafana\'s schema does not know', () => {
+    const json = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Record<string, unknown>[]; templating: { list: Record<string, unknown>[] } };
+    expect(dashboardTypeErrors(json, 'captcha-cluster')).toEqual([]);
+    const broken = structuredClone(json);
+    Object.assign(broken.panels[0] ?? {}, { gridPosition: { x: 0 } });
+    const options = (broken.panels[1] ?? {}).options as { tooltip: Record<string, unknown> };
+    options.tooltip.mode = 'several';
+    Object.assign(broken.templating.list[1] ?? {}, { current: {} });
+    const errors = dashboardTypeErrors(broken, 'captcha-cluster-broken').join('\n');
+    expect(errors).toMatch(/gridPosition/);
+    expect(errors).toMatch(/"several"/);
+    expect(errors).toMatch(/missing the following properties[^\n]*text, value/);
+  });
+
+  it('parse every dashboard query with promtool', () => {
+    expect(promtoolPath(), 'promtool is required: apt-get install prometheus').toBeDefined();
+    const rules = dashboardExpressions().map((expr, index) => ({ record: `dashboard:query_${index}`, expr: withoutGrafanaVariables(expr) }));
+    const dir = join('test-output', 'promtool');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'dashboard-queries.yml');
+    writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules }] }));
+    const check = promtool(['check', 'rules', file]);
+    expect(check.output).toContain(`SUCCESS: ${rules.length} rules found`);
+    expect(check.status).toBe(0);
+  });
+
   it('template the dashboard on datasource, namespace and site, with the panels operators need', () => {
-    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { templating: { list: { name: string }[] }; panels: { title: string }[] };
-    expect(dashboard.templating.list.map((variable) => variable.name)).toEqual(['datasource', 'namespace', 'site']);
-    const titles = dashboard.panels.map((panel) => panel.title);
+    const { templating, panels } = dashboard();
+    expect(templating.list.map((variable) => variable.name)).toEqual(['datasource', 'namespace', 'site']);
+    const titles = panels.map((panel) => panel.title);
     for (const title of ['Solve rate per site', 'Verification outcomes', 'Issue rate', 'Pool depth against target', 'Render rate and batch latency', 'API latency', 'Errors: 4xx and 5xx', 'Render queue']) {
       expect(titles).toContain(title);
     }
