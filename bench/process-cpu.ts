@@ -19,13 +19,15 @@ export function processCpuSeconds(pid: number): number {
   return (utime + stime) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** CPU seconds (user + system, all threads) the Redis server has used so far. */
-export async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
+/** CPU seconds (user + system, all threads) the Redis server has used so far, and the commands it has run (a script's EVALSHA and each command inside it count apart). */
+export async function redisCounters(redis: Redis): Promise<{ cpuSeconds: number; calls: number }> {
+  const info = (await redis.call('INFO', 'cpu', 'commandstats')) as string;
   const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
-  const seconds = field('used_cpu_sys') + field('used_cpu_user');
-  if (!Number.isFinite(seconds)) throw new Error('INFO cpu gave no used_cpu_sys/used_cpu_user');
-  return seconds;
+  const cpuSeconds = field('used_cpu_sys') + field('used_cpu_user');
+  if (!Number.isFinite(cpuSeconds)) throw new Error('INFO cpu gave no used_cpu_sys/used_cpu_user');
+  let calls = 0;
+  for (const [, count] of info.matchAll(/^cmdstat_\S+?:calls=(\d+)/gm)) calls += Number(count);
+  return { cpuSeconds, calls };
 }
 
 export interface CpuPerRequest {
@@ -33,6 +35,8 @@ export interface CpuPerRequest {
   readonly serverUs: number;
   /** µs of Redis's CPU per completed request. */
   readonly redisUs: number;
+  /** Redis commands per completed request. */
+  readonly redisCalls: number;
 }
 
 /** Runs a load and divides the CPU the serving process and Redis used meanwhile by the requests it completed. */
@@ -43,10 +47,16 @@ export async function withCpu<T extends { rps: number }>(
   run: () => Promise<T>,
 ): Promise<T & CpuPerRequest> {
   const serverBefore = processCpuSeconds(pid);
-  const redisBefore = await redisCpuSeconds(redis);
+  const redisBefore = await redisCounters(redis);
   const result = await run();
   const serverAfter = processCpuSeconds(pid);
-  const redisAfter = await redisCpuSeconds(redis);
+  const redisAfter = await redisCounters(redis);
   const requests = Math.max(1, result.rps * seconds);
-  return { ...result, serverUs: ((serverAfter - serverBefore) * 1e6) / requests, redisUs: ((redisAfter - redisBefore) * 1e6) / requests };
+  return {
+    ...result,
+    serverUs: ((serverAfter - serverBefore) * 1e6) / requests,
+    redisUs: ((redisAfter.cpuSeconds - redisBefore.cpuSeconds) * 1e6) / requests,
+    // Less the INFO call that read the counters.
+    redisCalls: (redisAfter.calls - redisBefore.calls - 1) / requests,
+  };
 }

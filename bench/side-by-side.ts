@@ -52,11 +52,11 @@ function goalText(row: PathRow): string {
 
 export function pathTable(rows: readonly PathRow[]): string[] {
   return [
-    '| path | reference | ours µs CPU/req | reference µs CPU/req | ratio | goal | met? | ours req/s | reference req/s | ours Redis µs/req | reference Redis µs/req | errors |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| path | reference | ours µs CPU/req | reference µs CPU/req | ratio | goal | met? | ours req/s | reference req/s | ours Redis µs/req | reference Redis µs/req | ours Redis commands/req | reference Redis commands/req | errors |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${r.reference} | ${fmt(r.ours.serverUs)} | ${fmt(r.referenceRun.serverUs)} | ${fmt(cpuRatio(r), 2)} | ${goalText(r)} | ${yesNo(meetsGoal(r))} | ${fmt(r.ours.rps)} | ${fmt(r.referenceRun.rps)} | ${fmt(r.ours.redisUs, 1)} | ${fmt(r.referenceRun.redisUs, 1)} | ${r.ours.errors + r.referenceRun.errors} |`,
+        `| ${r.name} | ${r.reference} | ${fmt(r.ours.serverUs)} | ${fmt(r.referenceRun.serverUs)} | ${fmt(cpuRatio(r), 2)} | ${goalText(r)} | ${yesNo(meetsGoal(r))} | ${fmt(r.ours.rps)} | ${fmt(r.referenceRun.rps)} | ${fmt(r.ours.redisUs, 1)} | ${fmt(r.referenceRun.redisUs, 1)} | ${fmt(r.ours.redisCalls, 2)} | ${fmt(r.referenceRun.redisCalls, 2)} | ${r.ours.errors + r.referenceRun.errors} |`,
     ),
   ];
 }
@@ -78,11 +78,11 @@ const perCore = (run: Run): number => 1e6 / run.serverUs;
 /** Our siteverify first, then the peers, each against ours. */
 export function peerTable(ours: PeerRow, peers: readonly PeerRow[]): string[] {
   return [
-    '| server | per request | µs CPU/req | req per CPU-second | Redis µs/req | req/s | ours per core ÷ theirs | errors |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| server | per request | µs CPU/req | req per CPU-second | Redis µs/req | Redis commands/req | req/s | ours per core ÷ theirs | errors |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...[ours, ...peers].map(
       (p) =>
-        `| ${p.name} | ${p.work} | ${fmt(p.run.serverUs)} | ${fmt(perCore(p.run))} | ${fmt(p.run.redisUs, 1)} | ${fmt(p.run.rps)} | ${fmt(perCore(ours.run) / perCore(p.run), 2)} | ${p.run.errors} |`,
+        `| ${p.name} | ${p.work} | ${fmt(p.run.serverUs)} | ${fmt(perCore(p.run))} | ${fmt(p.run.redisUs, 1)} | ${fmt(p.run.redisCalls, 2)} | ${fmt(p.run.rps)} | ${fmt(perCore(ours.run) / perCore(p.run), 2)} | ${p.run.errors} |`,
     ),
   ];
 }

@@ -28,10 +28,12 @@ describe('benchmark smoke runs', () => {
 
     const sideBySide = tableAfter(out, '| path | reference | ours µs CPU/req |');
     expect(sideBySide.map((row) => row[0]?.split(':')[0]?.split(' (')[0])).toEqual(paths);
-    for (const [name, reference, ours, referenceCpu, ratio, , , oursRps, referenceRps, , , errors] of sideBySide) {
+    for (const [name, reference, ours, referenceCpu, ratio, , , oursRps, referenceRps, , , oursCalls, referenceCalls, errors] of sideBySide) {
       expect(reference, `${String(name)} names its reference`).toMatch(/^(GET|POST) \/reference\//);
       for (const figure of [ours, referenceCpu, ratio, oursRps, referenceRps]) expect(Number(figure), `${String(name)}: ${String(figure)}`).toBeGreaterThan(0);
       expect(Number.isFinite(Number(ratio)), `${String(name)}'s ratio`).toBe(true);
+      // Every path but healthz and its static reference talks to Redis.
+      if (name !== 'healthz: GET /healthz') for (const calls of [oursCalls, referenceCalls]) expect(Number(calls), `${String(name)}: Redis commands`).toBeGreaterThan(0);
       // Every request of every run succeeded, ours and the reference's: a bench that measures error answers measures the wrong path.
       expect(errors, `${String(name)}'s errors`).toBe('0');
     }
@@ -45,7 +47,7 @@ describe('benchmark smoke runs', () => {
 
     const peers = tableAfter(out, '| server | per request |');
     expect(peers.map((row) => row[0])).toEqual(['ours: POST /api/v2/captcha/siteverify', '@cap.js/server validateToken', 'altcha-lib verifySolution']);
-    for (const [name, , cpu, , , rps, perCoreRatio, errors] of peers) {
+    for (const [name, , cpu, , , , rps, perCoreRatio, errors] of peers) {
       for (const figure of [cpu, rps, perCoreRatio]) expect(Number(figure), `${String(name)}: ${String(figure)}`).toBeGreaterThan(0);
       // A peer answers 409 when its check fails, so zero errors means each pre-made token or solution verified once.
       expect(errors, `${String(name)}'s errors`).toBe('0');
