@@ -17,7 +17,10 @@ import { decodeEntry, encodeEntry } from '../shared/captcha/captcha-entry.js';
 import { newCaptchaId } from '../shared/captcha/captcha-id.js';
 import { stampBinding } from '../shared/captcha/captcha-store.js';
 import { loadConfig } from '../shared/config.js';
+import { createRedisClient } from '../shared/redis/client.js';
+import { standaloneRedis } from '../shared/redis/connection.js';
 import { keyspace, poolShardTag } from '../shared/redis/keys.js';
+import { pooledEntries, RedisPool } from '../shared/redis/redis-pool.js';
 import { ResponseTokens } from '../shared/token/response-token.js';
 import { spawnApi, spawnService } from '../tooling/service-processes.js';
 import { startRedisServer } from '../tooling/redis-server.js';
@@ -58,18 +61,22 @@ const worker = spawnService('worker', { ...env, POOL_TARGET_SIZE: '2000', POOL_L
 const depth = async (): Promise<number> => (await Promise.all(Array.from({ length: SHARDS }, (_, s) => redis.llen(keys.poolShard(s))))).reduce((a, b) => a + b, 0);
 await waitFor(async () => (await depth()) >= 2000, 60_000, 'the worker to warm the pool');
 await worker.stop('SIGTERM');
-const rendered = await redis.lrangeBuffer(keys.poolShard(0), 0, 99);
+const rendered = (await pooledEntries(redis, keys, 0)).slice(0, 100);
 
 const memoryBeforePool = await usedMemory();
 // Enough for the fastest scenarios (issue, widget challenge) to never find the pool empty.
 const pooledCopies = 40_000 * (seconds + 1);
+// Through the pool adapter, as a worker writes: each entry under its own id, the ids on the shard's list.
+const poolClient = createRedisClient(standaloneRedis(redisServer.url), { failFast: false });
+const poolWriter = new RedisPool(poolClient, keys);
 for (let batch = 0; batch < pooledCopies; batch += 1000) {
-  const pipeline = redis.pipeline();
-  for (let shard = 0; shard < SHARDS; shard++) {
-    pipeline.lpush(keys.poolShard(shard), ...Array.from({ length: 250 }, (_, i) => rendered[(batch + i) % rendered.length] ?? Buffer.alloc(0)));
-  }
-  await pipeline.exec();
+  await Promise.all(
+    Array.from({ length: SHARDS }, (_, shard) =>
+      poolWriter.push(shard, Array.from({ length: 250 }, (_, i) => rendered[(batch + i) % rendered.length] ?? Buffer.alloc(0))),
+    ),
+  );
 }
+await poolClient.quit();
 const bytesPerPooled = ((await usedMemory()) - memoryBeforePool) / pooledCopies;
 
 // BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of the API process there (open it in Chrome DevTools).

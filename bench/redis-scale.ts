@@ -15,8 +15,10 @@ import { cpus, loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { decodeEntry } from '../shared/captcha/captcha-entry.js';
 import { loadConfig } from '../shared/config.js';
-import { closeRedisConnection, openRedisConnection, type RedisConnection } from '../shared/redis/connection.js';
+import { createRedisClient, type RedisClient } from '../shared/redis/client.js';
+import { closeRedisConnection, type RedisConnection } from '../shared/redis/connection.js';
 import { keyspace, type Keyspace } from '../shared/redis/keys.js';
+import { pooledEntries, RedisPool } from '../shared/redis/redis-pool.js';
 import { startRedisCluster } from '../tooling/redis-cluster.js';
 import { startRedisServer } from '../tooling/redis-server.js';
 import { spawnApi, spawnService, type ApiProcess } from '../tooling/service-processes.js';
@@ -131,10 +133,13 @@ async function poolDepths(redis: RedisConnection, keys: Keyspace): Promise<numbe
 async function recognisableRenders(redis: RedisConnection, keys: Keyspace): Promise<{ entries: Buffer[]; answerByPngLength: Map<number, string> }> {
   const byLength = new Map<number, Buffer[]>();
   for (let shard = 0; shard < SHARDS; shard++) {
-    for (const entry of await redis.lrangeBuffer(keys.poolShard(shard), 0, -1)) {
+    for (const entry of await pooledEntries(redis, keys, shard)) {
       const length = decodeEntry(entry)?.png.length;
       if (length !== undefined) byLength.set(length, [...(byLength.get(length) ?? []), entry]);
     }
+    // Pooled captchas have no time to live: delete them with their list.
+    const ids = await redis.lrange(keys.poolShard(shard), 0, -1);
+    await Promise.all(ids.map((id) => redis.del(keys.captcha(id))));
     await redis.del(keys.poolShard(shard));
   }
   const entries = [...byLength.values()].flatMap((same) => (same.length === 1 ? same : []));
@@ -146,7 +151,8 @@ async function recognisableRenders(redis: RedisConnection, keys: Keyspace): Prom
 }
 
 /** Pushes copies of `entries` until every shard holds `perShard`; returns how many it pushed. */
-async function topUpPool(redis: RedisConnection, keys: Keyspace, entries: readonly Buffer[], perShard: number): Promise<number> {
+async function topUpPool(redis: RedisClient, keys: Keyspace, entries: readonly Buffer[], perShard: number): Promise<number> {
+  const pool = new RedisPool(redis, keys);
   const depths = await poolDepths(redis, keys);
   let pushed = 0;
   await Promise.all(
@@ -154,7 +160,7 @@ async function topUpPool(redis: RedisConnection, keys: Keyspace, entries: readon
       for (let missing = perShard - depth; missing > 0; missing -= 500) {
         const batch = Array.from({ length: Math.min(500, missing) }, (_, i) => entries[(pushed + i) % entries.length] ?? Buffer.alloc(0));
         pushed += batch.length;
-        await redis.lpush(keys.poolShard(shard), ...batch);
+        await pool.push(shard, batch);
       }
     }),
   );
@@ -298,20 +304,24 @@ async function measureTopology(topology: Topology): Promise<TopologyReport> {
   const prefix = `scale${randomBytes(3).toString('hex')}`;
   const keys = keyspace(prefix);
   const env = { ...topology.env, KEY_PREFIX: prefix, TOKEN_SECRET: randomBytes(32).toString('hex'), POOL_SHARDS: String(SHARDS), LOG_LEVEL: 'warn' };
-  const redis = openRedisConnection(loadConfig(env), { failFast: false });
+  const redis = createRedisClient(loadConfig(env), { failFast: false });
   const apis: ApiProcess[] = [];
   try {
     const refill = await measureRefill(redis, keys, env, topology.primaries);
     const { entries, answerByPngLength } = await recognisableRenders(redis, keys);
     if (entries.length < 20) throw new Error(`only ${entries.length} renders have a PNG length of their own`);
 
-    // Memory per pooled captcha: the first fill, over used_memory and over MEMORY USAGE of the lists.
+    // Memory per pooled captcha: the first fill, over used_memory and over MEMORY USAGE of the id lists
+    // plus a sample of the captcha keys they name.
     const perShard = Math.ceil(((seconds + warmUpSeconds) * POOL_PER_SECOND) / SHARDS);
     const memoryBeforePool = await usedMemory(topology.primaries);
     const pooled = await topUpPool(redis, keys, entries, perShard);
     const pooledByUsedMemory = ((await usedMemory(topology.primaries)) - memoryBeforePool) / pooled;
-    const listBytes = await Promise.all(Array.from({ length: SHARDS }, (_, s) => redis.call('MEMORY', 'USAGE', keys.poolShard(s), 'SAMPLES', '0') as Promise<number>));
-    const pooledByMemoryUsage = sum(listBytes) / sum(await poolDepths(redis, keys));
+    const memoryUsage = (key: string): Promise<number> => redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') as Promise<number>;
+    const listBytes = await Promise.all(Array.from({ length: SHARDS }, (_, s) => memoryUsage(keys.poolShard(s))));
+    const sampleIds = await redis.lrange(keys.poolShard(0), 0, 199);
+    const entryBytes = sum(await Promise.all(sampleIds.map((id) => memoryUsage(keys.captcha(id))))) / Math.max(1, sampleIds.length);
+    const pooledByMemoryUsage = sum(listBytes) / sum(await poolDepths(redis, keys)) + entryBytes;
 
     // API processes: rate limits off (the process helper's default) unless asked for; refills never requested (low watermark: one per shard).
     const apiEnv = {

@@ -33,6 +33,12 @@ export class CaptchaAnswers {
     return depths.reduce((sum, depth) => sum + depth, 0);
   }
 
+  /** The ids of the captchas waiting in the pool (over the first `shards` shards). */
+  async pooledIds(shards = DEFAULT_SHARDS): Promise<string[]> {
+    const lists = await Promise.all(Array.from({ length: shards }, (_, shard) => this.redis.lrange(this.keys.poolShard(shard), 0, -1)));
+    return lists.flat();
+  }
+
   async ttlOf(id: string): Promise<number> {
     return this.redis.ttl(this.keys.captcha(id));
   }

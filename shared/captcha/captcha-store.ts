@@ -13,6 +13,10 @@ export interface IssuedCaptcha {
   readonly id: string;
   /** When the captcha's time to live started (ms since the epoch). */
   readonly issuedAt: number;
+}
+
+/** An issued captcha with its image, for callers that show it at once. */
+export interface IssuedImage extends IssuedCaptcha {
   readonly png: Buffer;
 }
 
@@ -75,18 +79,31 @@ export class CaptchaStore {
   }
 
   /**
-   * Issues a pooled captcha under a new id. `binding` is opaque context kept
-   * with the answer and handed back by check(). Throws a 503 AppError when
-   * the pool stays empty for the whole wait.
+   * Issues a pooled captcha, whose image the client fetches by its id.
+   * `binding` is opaque context kept with the answer and handed back by
+   * check(). Throws a 503 AppError when the pool stays empty for the whole wait.
    */
   async issue(binding = ''): Promise<IssuedCaptcha> {
+    const { id, issuedAt } = await this.issuePooled(binding, false);
+    return { id, issuedAt };
+  }
+
+  /** Issues a pooled captcha, as issue() does, with its image. */
+  async issueWithImage(binding = ''): Promise<IssuedImage> {
+    const { id, issuedAt, png } = await this.issuePooled(binding, true);
+    if (!png) throw new Error('the pool returned no entry');
+    return { id, issuedAt, png };
+  }
+
+  private async issuePooled(binding: string, withImage: boolean): Promise<IssuedCaptcha & { png?: Buffer }> {
     const { policy, clock, poolWaitMs } = this.options;
     const deadline = clock.now() + poolWaitMs;
     let waited = false;
     for (;;) {
       const issuedAt = clock.now();
-      const issued = await this.issueFromAnyShard(stampBinding(issuedAt, binding));
-      const entry = issued ? decodeEntry(issued.entry) : undefined;
+      const issued = await this.issueFromAnyShard(stampBinding(issuedAt, binding), withImage);
+      if (issued && !withImage) return { id: issued.id, issuedAt };
+      const entry = issued?.entry ? decodeEntry(issued.entry) : undefined;
       if (issued && entry) return { id: issued.id, issuedAt, png: entry.png };
       if (issued) continue; // a malformed entry cannot be checked and expires unseen; try the next
       for (const shard of policy.shardOrder(0)) this.requestRefill(shard, true);
@@ -106,7 +123,7 @@ export class CaptchaStore {
    * study page draws every difficulty, while the pool holds one). Same id,
    * lifetime and single check as any other.
    */
-  async issueRendered(captcha: { readonly answer: string; readonly difficulty: Difficulty; readonly png: Buffer }, binding = ''): Promise<IssuedCaptcha> {
+  async issueRendered(captcha: { readonly answer: string; readonly difficulty: Difficulty; readonly png: Buffer }, binding = ''): Promise<IssuedImage> {
     const issuedAt = this.options.clock.now();
     const id = newCaptchaId();
     await this.options.issued.store(id, encodeEntry({ ...captcha, binding: stampBinding(issuedAt, binding) }), this.options.ttlSeconds);
@@ -145,10 +162,10 @@ export class CaptchaStore {
     };
   }
 
-  private async issueFromAnyShard(binding: string): Promise<PoolIssue['issued']> {
+  private async issueFromAnyShard(binding: string, withEntry: boolean): Promise<PoolIssue['issued']> {
     const { policy, pool, ttlSeconds } = this.options;
     for (const shard of policy.shardOrder(randomInt(policy.shards))) {
-      const { issued, remaining } = await pool.issueFrom(shard, binding, ttlSeconds);
+      const { issued, remaining } = await pool.issueFrom(shard, binding, ttlSeconds, withEntry);
       if (policy.needsRefill(remaining)) this.requestRefill(shard, false);
       if (issued) return issued;
     }

@@ -4,8 +4,11 @@
  */
 
 export interface PoolIssue {
-  /** The new id and the entry as it was pooled (without the binding); undefined when the shard was empty. */
-  readonly issued: { readonly id: string; readonly entry: Buffer } | undefined;
+  /**
+   * The issued captcha's id and, when it was asked for, its entry as it was
+   * pooled (without the binding); undefined when the shard was empty.
+   */
+  readonly issued: { readonly id: string; readonly entry?: Buffer | undefined } | undefined;
   /** Entries left in the shard afterwards. */
   readonly remaining: number;
 }
@@ -13,11 +16,12 @@ export interface PoolIssue {
 /** The prerendered pool, as the API sees it. */
 export interface PoolReader {
   /**
-   * Moves the oldest entry of a shard to a newly issued captcha under a fresh
-   * random id, with `binding` attached and the given time to live, in one
-   * atomic step: an entry is never lost between the pool and its id.
+   * Issues the oldest entry of a shard under its random id, with `binding`
+   * attached and the given time to live, in one atomic step: an entry is
+   * never lost between the pool and its issue, nor issued twice. Returns the
+   * entry only `withEntry`, so that issuing need not copy it.
    */
-  issueFrom(shard: number, binding: string, ttlSeconds: number): Promise<PoolIssue>;
+  issueFrom(shard: number, binding: string, ttlSeconds: number, withEntry: boolean): Promise<PoolIssue>;
 }
 
 /** The prerendered pool, as the render workers see it. */

@@ -3,12 +3,16 @@ import { newCaptchaId } from '../captcha/captcha-id.js';
 import { rethrowAsUnavailable } from '../errors.js';
 import type { PoolIssue, PoolReader, PoolWriter } from '../captcha/ports.js';
 import type { RedisClient } from './client.js';
-import { poolShardTag, type Keyspace } from './keys.js';
+import type { RedisConnection } from './connection.js';
+import { CAPTCHA_TAG_LENGTH, poolShardTag, type Keyspace } from './keys.js';
 
 /**
- * The prerendered pool as Redis lists, one per shard: workers LPUSH, the API
- * issues from the right. An id issued from a shard starts with the shard's
- * hash tag, so issuing is one script in one slot.
+ * The prerendered pool. A worker stores each captcha under its final,
+ * random id (no time to live while pooled) and pushes the id onto its
+ * shard's list; issuing pops an id from the right, starts the captcha's time
+ * to live and appends the binding, so nothing is copied. Ids start with the
+ * shard's hash tag, so a shard's list and its captchas share a Cluster slot,
+ * and pushing and issuing stay within it.
  */
 export class RedisPool implements PoolReader, PoolWriter {
   constructor(
@@ -16,12 +20,18 @@ export class RedisPool implements PoolReader, PoolWriter {
     private readonly keys: Keyspace,
   ) {}
 
-  async issueFrom(shard: number, binding: string, ttlSeconds: number): Promise<PoolIssue> {
-    const id = newCaptchaId(poolShardTag(shard));
-    const [entry, remaining] = await this.redis
-      .issueFromPoolBuffer(this.keys.poolShard(shard), this.keys.captcha(id), ttlSeconds, encodeBinding(binding))
+  async issueFrom(shard: number, binding: string, ttlSeconds: number, withEntry: boolean): Promise<PoolIssue> {
+    const [id, remaining, entry] = await this.redis
+      .issuePooledBuffer(
+        this.keys.poolShard(shard),
+        ttlSeconds,
+        encodeBinding(binding),
+        this.keys.captchaKeyPrefix,
+        CAPTCHA_TAG_LENGTH,
+        withEntry ? '1' : '0',
+      )
       .catch(rethrowAsUnavailable);
-    return { issued: entry ? { id, entry } : undefined, remaining };
+    return { issued: id ? { id: id.toString('latin1'), ...(entry ? { entry } : {}) } : undefined, remaining };
   }
 
   async depth(shard: number): Promise<number> {
@@ -32,7 +42,27 @@ export class RedisPool implements PoolReader, PoolWriter {
     return Promise.all(Array.from({ length: shards }, (_, shard) => this.depth(shard)));
   }
 
+  /** Stores each entry under a fresh id and queues the ids, in one transaction: a pooled id always has its captcha. */
   async push(shard: number, entries: readonly Buffer[]): Promise<void> {
-    if (entries.length > 0) await this.redis.lpush(this.keys.poolShard(shard), ...entries);
+    if (entries.length === 0) return;
+    const ids = entries.map(() => newCaptchaId(poolShardTag(shard)));
+    const transaction = this.redis.multi();
+    entries.forEach((entry, index) => transaction.set(this.keys.captcha(ids[index] ?? ''), entry));
+    transaction.lpush(this.keys.poolShard(shard), ...ids);
+    const replies = await transaction.exec();
+    const failed = replies?.find(([error]) => error);
+    if (!replies || failed) throw failed?.[0] ?? new Error('the pool transaction was aborted');
   }
+
+  /** The entries waiting in a shard, oldest last: for tools and tests that look into the pool. */
+  entries(shard: number): Promise<Buffer[]> {
+    return pooledEntries(this.redis, this.keys, shard);
+  }
+}
+
+/** The entries waiting in a shard, oldest last, read over any connection (a tool's or a test's). */
+export async function pooledEntries(redis: RedisConnection, keys: Keyspace, shard: number): Promise<Buffer[]> {
+  const ids = await redis.lrange(keys.poolShard(shard), 0, -1);
+  const values = await Promise.all(ids.map((id) => redis.getBuffer(keys.captcha(id))));
+  return values.flatMap((value) => (value ? [value] : []));
 }

@@ -61,7 +61,7 @@ export class WidgetChallenges {
   }
 
   async challenge(site: Site, origin: string): Promise<Challenge> {
-    const captcha = await this.options.store.issue(bindingOf(site.sitekey, origin));
+    const captcha = await this.options.store.issueWithImage(bindingOf(site.sitekey, origin));
     return { id: captcha.id, png: captcha.png, expiresAt: captcha.issuedAt + this.options.store.ttlSeconds * 1000 };
   }
 
@@ -108,7 +108,7 @@ export class WidgetChallenges {
 
   /** An image challenge that only comes with a puzzle (pow+image's step-up). */
   async stepUpChallenge(site: Site, origin: string): Promise<Challenge> {
-    const captcha = await this.options.store.issue(stepUpBindingOf(site.sitekey, origin));
+    const captcha = await this.options.store.issueWithImage(stepUpBindingOf(site.sitekey, origin));
     return { id: captcha.id, png: captcha.png, expiresAt: captcha.issuedAt + this.options.store.ttlSeconds * 1000 };
   }
 

@@ -5,6 +5,7 @@ import { decodeEntry } from '../../shared/captcha/captcha-entry.js';
 import { RefillQueue } from '../../shared/queue/refill-queue.js';
 import { standaloneRedis } from '../../shared/redis/connection.js';
 import { keyspace } from '../../shared/redis/keys.js';
+import { pooledEntries } from '../../shared/redis/redis-pool.js';
 import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
 import { startNginx, type Nginx } from '../../tooling/nginx.js';
 import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';
@@ -135,7 +136,7 @@ describe('rolling restarts', () => {
       expect(depth).toBeGreaterThan(0);
       expect(depth).toBeLessThan(6000);
       for (let shard = 0; shard < 4; shard++) {
-        for (const entry of await client.lrangeBuffer(keys.poolShard(shard), 0, -1)) {
+        for (const entry of await pooledEntries(client, keys, shard)) {
           const decoded = decodeEntry(entry);
           expect(decoded?.answer).toMatch(/^[A-Z0-9]{6}$/);
           expect(decoded?.png.subarray(1, 4).toString()).toBe('PNG');
