@@ -1,14 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config.js';
 import { hashSlot } from '../../shared/redis/hash-slot.js';
 import { poolShardTag } from '../../shared/redis/keys.js';
-import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
-import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';
-import { startRedisCluster, type RedisClusterServer } from '../../tooling/redis-cluster.js';
+import type { CaptchaAnswers } from '../../tooling/captcha-answers.js';
 import { waitFor } from '../../tooling/wait-for.js';
+import { startServicesUnderTest, type ServicesUnderTest } from '../support/services-under-test.js';
+import { startRedisCluster, type RedisClusterServer } from '../../tooling/redis-cluster.js';
 import { during, startSteadyLoad, type LoadReport } from '../support/steady-load.js';
-import { withAdmin } from '../../tooling/token-api.js';
 
 const ORIGIN = 'https://shop.example';
 /** Cluster node timeout of the test Cluster: a silent primary is failed over after about this long. */
@@ -27,41 +24,20 @@ function summary(report: LoadReport): string {
  */
 describe('the service on a real Redis Cluster', () => {
   let redis: RedisClusterServer;
-  let env: Record<string, string>;
-  const services: ServiceProcess[] = [];
+  let under: ServicesUnderTest | undefined;
   let bases: string[];
   let answers: CaptchaAnswers;
   let site: { sitekey: string; apiKey: string; origin: string };
 
   beforeAll(async () => {
     redis = await startRedisCluster({ password: 'cluster-fault-password', nodeTimeoutMs: NODE_TIMEOUT_MS });
-    env = {
-      REDIS_CLUSTER_NODES: redis.nodes,
-      REDIS_PASSWORD: redis.password,
-      KEY_PREFIX: `c${randomBytes(4).toString('hex')}`,
-      TOKEN_SECRET: randomBytes(32).toString('hex'),
-      // Few shards, so that a quarter of all issues meet the migrating slot of shard 1.
-      POOL_SHARDS: '4',
-      POOL_TARGET_SIZE: '800',
-      POOL_LOW_WATERMARK: '400',
-      POOL_CHECK_INTERVAL_MS: '500',
-      LOG_LEVEL: 'warn',
-    };
-    const config = loadConfig(env);
-    const created = await withAdmin(config, (admin) => admin.createSite({ name: 'shop', origins: [ORIGIN] }));
-    site = { sitekey: created.site.sitekey, apiKey: created.key?.apiKey ?? '', origin: ORIGIN };
-    services.push(spawnService('worker', env));
-    // One after the other: two Node processes starting at once on a busy 2-core machine can take long.
-    const apis = [await spawnApi(env), await spawnApi(env)];
-    services.push(...apis);
-    bases = apis.map((api) => api.url);
-    answers = new CaptchaAnswers(config, config.keyPrefix);
-    await waitFor(async () => (await answers.poolDepth(4)) >= 600, 60_000, 'a warm pool');
+    // Few shards, so that a quarter of all issues meet the migrating slot of shard 1.
+    under = await startServicesUnderTest({ REDIS_CLUSTER_NODES: redis.nodes, REDIS_PASSWORD: redis.password }, { origin: ORIGIN, shards: 4 });
+    ({ bases, answers, site } = under);
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(services.map((service) => service.stop('SIGKILL')));
-    await answers?.close().catch(() => undefined);
+    await under?.stop();
     await redis?.stop();
   });
 

@@ -1,12 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config.js';
-import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
-import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';
+import type { CaptchaAnswers } from '../../tooling/captcha-answers.js';
 import { waitFor } from '../../tooling/wait-for.js';
+import { startServicesUnderTest, type ServicesUnderTest } from '../support/services-under-test.js';
 import { startRedisSentinel, type RedisSentinelSetup } from '../../tooling/redis-sentinel.js';
 import { during, startSteadyLoad, type LoadReport } from '../support/steady-load.js';
-import { withAdmin } from '../../tooling/token-api.js';
 
 const ORIGIN = 'https://shop.example';
 /** The stated bound: from SENTINEL FAILOVER to the last failed request (Sentinel's 10 s reconfiguration, a resync, headroom). */
@@ -31,39 +28,19 @@ function summary(report: LoadReport): string {
  */
 describe('the service through Redis Sentinel', () => {
   let redis: RedisSentinelSetup;
-  const services: ServiceProcess[] = [];
+  let under: ServicesUnderTest | undefined;
   let bases: string[];
   let answers: CaptchaAnswers;
   let site: { sitekey: string; apiKey: string; origin: string };
 
   beforeAll(async () => {
     redis = await startRedisSentinel({ password: 'sentinel-data-password', replicas: 1, minReplicasToWrite: 1 });
-    const env = {
-      REDIS_SENTINELS: redis.sentinels,
-      REDIS_SENTINEL_NAME: redis.name,
-      REDIS_PASSWORD: redis.password,
-      KEY_PREFIX: `s${randomBytes(4).toString('hex')}`,
-      TOKEN_SECRET: randomBytes(32).toString('hex'),
-      POOL_TARGET_SIZE: '800',
-      POOL_LOW_WATERMARK: '400',
-      POOL_CHECK_INTERVAL_MS: '500',
-      LOG_LEVEL: 'warn',
-    };
-    const config = loadConfig(env);
-    const created = await withAdmin(config, (admin) => admin.createSite({ name: 'shop', origins: [ORIGIN] }));
-    site = { sitekey: created.site.sitekey, apiKey: created.key?.apiKey ?? '', origin: ORIGIN };
-    services.push(spawnService('worker', env));
-    // One after the other: two Node processes starting at once on a busy 2-core machine can take long.
-    const apis = [await spawnApi(env), await spawnApi(env)];
-    services.push(...apis);
-    bases = apis.map((api) => api.url);
-    answers = new CaptchaAnswers(config, config.keyPrefix);
-    await waitFor(async () => (await answers.poolDepth()) >= 600, 60_000, 'a warm pool');
+    under = await startServicesUnderTest({ REDIS_SENTINELS: redis.sentinels, REDIS_SENTINEL_NAME: redis.name, REDIS_PASSWORD: redis.password }, { origin: ORIGIN });
+    ({ bases, answers, site } = under);
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(services.map((service) => service.stop('SIGKILL')));
-    await answers?.close().catch(() => undefined);
+    await under?.stop();
     await redis?.stop();
   });
 
