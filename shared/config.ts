@@ -176,6 +176,11 @@ const variables = {
     default: '9101',
     doc: 'HTTP port of the API\'s /metrics, /healthz and /readyz, apart from PORT so that metrics are never on the public path.',
   },
+  ADMIN_AUDIT_LOG_LENGTH: {
+    schema: integer(10, 1_000_000),
+    default: '10000',
+    doc: 'Entries the admin audit log keeps (a Redis stream, oldest dropped first). A typical entry takes about 220 bytes of Redis memory: 2.2 MB at the default.',
+  },
   WORKER_PORT: {
     schema: integer(0, 65535),
     default: '9100',

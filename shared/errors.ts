@@ -28,6 +28,12 @@ export const ERROR_CODES = {
   response_timeout: { status: 200, detail: 'The response has expired.' },
   response_duplicate: { status: 200, detail: 'The response has already been used.' },
 
+  unauthorized: { status: 401, detail: 'Send Authorization: Bearer <admin token> with a valid admin token.' },
+  account_unknown: { status: 404, detail: 'No account has this id.' },
+  key_unknown: { status: 404, detail: 'The account has no API key with this id.' },
+  origin_invalid: { status: 400, detail: 'An allowed origin is scheme://host[:port], nothing more.' },
+  account_has_sites: { status: 409, detail: 'The account still has sites; delete them first.' },
+
   pool_exhausted: { status: 503, detail: 'No captcha is available right now; try again shortly.' },
   store_unavailable: { status: 503, detail: 'The captcha store is unavailable; try again shortly.' },
   audio_unavailable: { status: 503, detail: 'Audio captchas are not available on this server (its speech clips were not built).' },

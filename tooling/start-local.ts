@@ -6,9 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig, type Config } from '../shared/config.js';
 import { connectRedis, createRedisClient } from '../shared/redis/client.js';
 import { describeRedis, redisMode, standaloneRedis, type RedisSettings } from '../shared/redis/connection.js';
-import { keyspace } from '../shared/redis/keys.js';
-import { RedisSites } from '../shared/redis/redis-sites.js';
-import { SiteAdmin } from '../shared/sites/site-admin.js';
+import { redisSiteAdmin } from '../shared/redis/redis-site-admin.js';
 import { redisAnswers, redisServerInstalled, startRedisServer, type RedisServer } from './redis-server.js';
 import { startService, type ServiceName, type ServiceProcess } from './service-processes.js';
 
@@ -82,7 +80,7 @@ async function prepareDemoSite(settings: RedisSettings, config: Config): Promise
   const redis = createRedisClient(settings, { failFast: false });
   try {
     await connectRedis(redis);
-    const admin = new SiteAdmin(new RedisSites(redis, keyspace(config.keyPrefix)));
+    const admin = redisSiteAdmin(redis, config, 'cli');
     const origins = [`http://127.0.0.1:${config.port}`, `http://localhost:${config.port}`];
     if (config.publicUrl) origins.push(new URL(config.publicUrl).origin);
     const existing = (await admin.listSites()).find((site) => site.name === 'Local demo');

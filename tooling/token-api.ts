@@ -1,8 +1,7 @@
 import type { Config } from '../shared/config.js';
 import { createRedisClient } from '../shared/redis/client.js';
-import { keyspace } from '../shared/redis/keys.js';
-import { RedisSites } from '../shared/redis/redis-sites.js';
-import { SiteAdmin } from '../shared/sites/site-admin.js';
+import { redisSiteAdmin } from '../shared/redis/redis-site-admin.js';
+import type { SiteAdmin } from '../shared/sites/site-admin.js';
 import type { CaptchaAnswers } from './captcha-answers.js';
 import { call } from './api-client.js';
 
@@ -12,7 +11,7 @@ export const SITE_ORIGIN = 'https://shop.example';
 export async function withAdmin<T>(config: Config, use: (admin: SiteAdmin) => Promise<T>): Promise<T> {
   const redis = createRedisClient(config, { failFast: false });
   try {
-    return await use(new SiteAdmin(new RedisSites(redis, keyspace(config.keyPrefix))));
+    return await use(redisSiteAdmin(redis, config, 'cli'));
   } finally {
     await redis.quit();
   }

@@ -22,6 +22,7 @@ import { RedisPool } from '../../shared/redis/redis-pool.js';
 import { RedisRateLimiter } from '../../shared/redis/redis-rate-limiter.js';
 import { RedisSites } from '../../shared/redis/redis-sites.js';
 import { RedisUsedTokens } from '../../shared/redis/redis-used-tokens.js';
+import { KEY_USE_INTERVAL_MS, KeyUsage } from '../../shared/sites/key-usage.js';
 import { projectRoot } from '../../shared/process/project-root.js';
 import { ResponseTokens } from '../../shared/token/response-token.js';
 import { Siteverify } from '../../shared/token/siteverify.js';
@@ -107,7 +108,14 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
     clock: systemClock,
     onSignalError: (error) => logger.warn({ err: String(error) }, 'counting a client signal failed'),
   });
-  const siteverify = new Siteverify({ sites, tokens, usedTokens: new RedisUsedTokens(redis, keys), epoch, clock: systemClock, retryWindowMs: config.siteverifyRetryWindowSeconds * 1000 });
+  const keyUsage = new KeyUsage({
+    repository: sites,
+    clock: systemClock,
+    intervalMs: KEY_USE_INTERVAL_MS,
+    maxTracked: 100_000,
+    onError: (error) => logger.warn({ err: String(error) }, 'recording an API key\'s last use failed'),
+  });
+  const siteverify = new Siteverify({ sites, keyUsage, tokens, usedTokens: new RedisUsedTokens(redis, keys), epoch, clock: systemClock, retryWindowMs: config.siteverifyRetryWindowSeconds * 1000 });
 
   let draining = false;
   const isReady = async (): Promise<Readiness> => {

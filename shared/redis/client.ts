@@ -3,24 +3,19 @@ import { openRedisConnection, primariesOf, type ConnectionBehaviour, type RedisC
 
 /** Lua scripts this project registers on every connection, by command name and file. */
 const SCRIPTS = {
-  issuePooled: { file: 'issue-pooled-1.lua', numberOfKeys: 1 },
+  issueFromPool: { file: 'issue-from-pool-2.lua', numberOfKeys: 2 },
   markTokenUsed: { file: 'mark-token-used-1.lua', numberOfKeys: 1 },
   markPuzzleUsed: { file: 'mark-puzzle-used-1.lua', numberOfKeys: 1 },
   countClientSignal: { file: 'count-client-signal-1.lua', numberOfKeys: 1 },
+  recordKeyUse: { file: 'record-key-use-2.lua', numberOfKeys: 2 },
 } as const;
 
 export interface ProjectCommands {
-  issuePooledBuffer(
-    shardKey: string,
-    ttlSeconds: number,
-    binding: Buffer,
-    captchaKeyPrefix: string,
-    tagLength: number,
-    withEntry: '0' | '1',
-  ): Promise<[Buffer | null, number, Buffer | null]>;
+  issueFromPoolBuffer(shardKey: string, captchaKey: string, ttlSeconds: number, binding: Buffer): Promise<[Buffer | null, number]>;
   markTokenUsed(markerKey: string, fingerprint: string, ttlSeconds: number, nowMs: number): Promise<[0 | 1 | 2, number]>;
   markPuzzleUsed(markerKey: string, ttlSeconds: number): Promise<0 | 1>;
   countClientSignal(signalsKey: string, signal: string, nowMs: number, windowMs: number): Promise<[number, number, number, number, number, number]>;
+  recordKeyUse(accountKeysKey: string, keyUsesKey: string, keyId: string, nowMs: number): Promise<0 | 1>;
 }
 
 export type RedisClient = RedisConnection & ProjectCommands;

@@ -51,19 +51,22 @@ function bitReversedFraction(index: number): number {
  */
 export interface Keyspace {
   readonly prefix: string;
-  /** List of the ids of a shard's pooled captchas (each stored under `captcha(id)`, with no time to live until issued). */
   poolShard(shard: number): string;
   captcha(id: string): string;
-  /** What every captcha key starts with: `captcha(id)` is this, `{` the id's first CAPTCHA_TAG_LENGTH characters `}`, and the rest. */
-  readonly captchaKeyPrefix: string;
   /** Hash: a site's account, name and allowed origins. */
   site(sitekey: string): string;
   /** Set of every sitekey, for listing. */
   readonly sites: string;
   /** Hash: an account's name and creation time. */
   account(accountId: string): string;
+  /** Set of every account id, for listing. */
+  readonly accounts: string;
   /** Hash: key id → key hash, the API keys an account holds. */
   accountKeys(accountId: string): string;
+  /** Hash: key id → JSON label and creation time; same hash tag as accountKeys. */
+  accountKeyInfo(accountId: string): string;
+  /** Hash: key id → last siteverify use in ms; same hash tag as accountKeys, so one script checks and writes both. */
+  accountKeyUses(accountId: string): string;
   /** String: the account an API key (by its SHA-256) belongs to. */
   apiKey(keyHash: string): string;
   /** Marker that a response token was verified; lives as long as the token could. */
@@ -74,6 +77,8 @@ export interface Keyspace {
   clientSignals(client: string): string;
   /** Prefix of a rate-limit bucket's per-client counters (the client id is appended as a hash tag). */
   rateLimit(bucket: string): string;
+  /** Stream: the admin audit log, capped at ADMIN_AUDIT_LOG_LENGTH entries. */
+  readonly auditLog: string;
   /** Written by every readiness check: proves Redis still accepts writes. */
   readonly readinessProbe: string;
   /** Random value that changes whenever Redis loses its data; response tokens carry it. */
@@ -85,19 +90,21 @@ export interface Keyspace {
 export function keyspace(prefix: string): Keyspace {
   return {
     prefix,
-    // `pool-ids`, not `pool`: lists of whole entries, from before pooled captchas had their own keys, are never read as ids.
-    poolShard: (shard) => `${prefix}:pool-ids:{${poolShardTag(shard)}}`,
+    poolShard: (shard) => `${prefix}:pool:{${poolShardTag(shard)}}`,
     captcha: (id) => `${prefix}:captcha:{${id.slice(0, CAPTCHA_TAG_LENGTH)}}${id.slice(CAPTCHA_TAG_LENGTH)}`,
-    captchaKeyPrefix: `${prefix}:captcha:`,
     site: (sitekey) => `${prefix}:site:{${sitekey}}`,
     sites: `${prefix}:sites`,
     account: (accountId) => `${prefix}:account:{${accountId}}`,
+    accounts: `${prefix}:accounts`,
     accountKeys: (accountId) => `${prefix}:account-keys:{${accountId}}`,
+    accountKeyInfo: (accountId) => `${prefix}:account-key-info:{${accountId}}`,
+    accountKeyUses: (accountId) => `${prefix}:account-key-uses:{${accountId}}`,
     apiKey: (keyHash) => `${prefix}:api-key:{${keyHash}}`,
     usedToken: (tokenId) => `${prefix}:used-token:{${tokenId}}`,
     usedPuzzle: (puzzleId) => `${prefix}:used-puzzle:{${puzzleId}}`,
     clientSignals: (client) => `${prefix}:client-signals:{${client}}`,
     rateLimit: (bucket) => `${prefix}:rate:${bucket}:`,
+    auditLog: `${prefix}:admin-audit`,
     readinessProbe: `${prefix}:readiness-probe`,
     epoch: `${prefix}:epoch`,
     queuePrefix: `{${prefix}:queue}`,

@@ -1,18 +1,67 @@
-import type { Account, Site } from './site.js';
+import type { Account, ApiKeyInfo, Site } from './site.js';
+
+/** An API key as stored: its hash and what an operator sees of it, never the key. */
+export interface StoredApiKey {
+  readonly keyId: string;
+  readonly keyHash: string;
+  readonly label: string;
+  readonly createdAt: string;
+}
 
 /** Where sites, accounts and API key hashes live. Every read goes to the store, so changes reach all pods at once. */
 export interface SiteRepository {
   getSite(sitekey: string): Promise<Site | undefined>;
   saveSite(site: Site): Promise<void>;
+  /** False when there was no such site. */
+  deleteSite(sitekey: string): Promise<boolean>;
   listSites(): Promise<Site[]>;
   getAccount(accountId: string): Promise<Account | undefined>;
   saveAccount(account: Account): Promise<void>;
+  listAccounts(): Promise<Account[]>;
+  /** Deletes the account with every key it holds, which stop authenticating at once. False when there was no such account. */
+  deleteAccount(accountId: string): Promise<boolean>;
   /** The account whose key has this hash, if the key exists and is not revoked. */
   accountForKey(keyHash: string): Promise<string | undefined>;
-  addKey(accountId: string, keyId: string, keyHash: string): Promise<void>;
+  addKey(accountId: string, key: StoredApiKey): Promise<void>;
   /** False when the account has no key with this id. */
   revokeKey(accountId: string, keyId: string): Promise<boolean>;
-  listKeyIds(accountId: string): Promise<string[]>;
+  listKeys(accountId: string): Promise<ApiKeyInfo[]>;
+  /** Notes that a key authenticated at `atMs`; a key revoked meanwhile stays gone. */
+  recordKeyUse(accountId: string, keyId: string, atMs: number): Promise<void>;
+}
+
+/** What operators do to sites, accounts and keys; each is one entry in the audit log. */
+export type AuditAction = 'account.create' | 'account.delete' | 'key.create' | 'key.revoke' | 'site.create' | 'site.update' | 'site.delete';
+
+/** One admin action: who did what to which target, when. Never holds a secret: keys appear by id only. */
+export interface AuditRecord {
+  /** ISO 8601. */
+  readonly at: string;
+  /** "cli", or "token:<id>" for an admin API token. */
+  readonly actor: string;
+  readonly action: AuditAction;
+  /** The sitekey, account id or key id acted on. */
+  readonly target: string;
+  /** The values set, as plain JSON. */
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+export interface AuditEntry extends AuditRecord {
+  /** Orders entries, newest last; a reader pages back with it. */
+  readonly id: string;
+}
+
+export interface AuditQuery {
+  readonly limit: number;
+  /** Only entries older than the one with this id. */
+  readonly before?: string | undefined;
+}
+
+/** The admin audit trail: bounded, oldest entries dropped first. */
+export interface AuditLog {
+  append(record: AuditRecord): Promise<void>;
+  /** Newest first. */
+  read(query: AuditQuery): Promise<AuditEntry[]>;
 }
 
 /** The outcome of marking a token used; a retry says when the first verification was. */

@@ -35,6 +35,19 @@ export const allowsOrigin = (site: Site, origin: string): boolean => site.origin
 export interface Account {
   readonly accountId: string;
   readonly name: string;
+  /** When it was made, as an ISO 8601 time. */
+  readonly createdAt?: string;
+}
+
+/** What an operator sees of an API key: never the key, nor its hash. */
+export interface ApiKeyInfo {
+  readonly keyId: string;
+  /** The operator's own name for it ("production", "staging"); empty for keys made before keys had labels. */
+  readonly label: string;
+  /** ISO 8601; absent for keys made before keys had dates. */
+  readonly createdAt?: string;
+  /** The last successful siteverify authentication with it, to within a minute (ISO 8601); absent if never used. */
+  readonly lastUsedAt?: string;
 }
 
 const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -58,6 +71,10 @@ export function newAccountId(): string {
 const SITEKEY_PATTERN = /^FC[A-Z2-7]{14}$/;
 
 export const isSitekey = (value: unknown): value is string => typeof value === 'string' && SITEKEY_PATTERN.test(value);
+
+export const isAccountId = (value: unknown): value is string => typeof value === 'string' && /^acct_[A-Za-z0-9_-]{12}$/.test(value);
+
+export const isApiKeyId = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{12}$/.test(value);
 
 /** 256 random bits. Shown once when created; only its SHA-256 is stored. */
 export function newApiKey(): string {

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { createHash } from 'node:crypto';
 import type { DataEpoch, SiteRepository, UsedTokens } from '../sites/ports.js';
-import { hashApiKey, isSitekey, MAX_API_KEY_LENGTH, type WidgetMode } from '../sites/site.js';
+import { apiKeyId, hashApiKey, isSitekey, MAX_API_KEY_LENGTH, type WidgetMode } from '../sites/site.js';
 import type { ResponseTokens } from './response-token.js';
 
 export type VerifyOutcome =
@@ -21,6 +21,8 @@ export type VerifyOutcome =
 
 export interface SiteverifyOptions {
   readonly sites: SiteRepository;
+  /** Told of every key that authenticates, to keep its "last used" time; must return at once. */
+  readonly keyUsage: { used(accountId: string, keyId: string): void };
   readonly tokens: ResponseTokens;
   readonly usedTokens: UsedTokens;
   readonly epoch: DataEpoch;
@@ -55,8 +57,10 @@ export class Siteverify {
     if (apiKey === undefined || apiKey === '') throw new AppError('auth_required');
     if (apiKey.length > MAX_API_KEY_LENGTH) throw new AppError('auth_invalid');
     // Looked up by hash: the secret is never compared, so nothing about it leaks through timing.
-    const accountId = await this.options.sites.accountForKey(hashApiKey(apiKey));
+    const keyHash = hashApiKey(apiKey);
+    const accountId = await this.options.sites.accountForKey(keyHash);
     if (!accountId) throw new AppError('auth_invalid');
+    this.options.keyUsage.used(accountId, apiKeyId(keyHash));
     return accountId;
   }
 

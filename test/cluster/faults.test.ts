@@ -8,7 +8,6 @@ import { RefillQueue } from '../../shared/queue/refill-queue.js';
 import { standaloneRedis } from '../../shared/redis/connection.js';
 import { createRedisClient } from '../../shared/redis/client.js';
 import { keyspace } from '../../shared/redis/keys.js';
-import { pooledEntries } from '../../shared/redis/redis-pool.js';
 import { RedisSites } from '../../shared/redis/redis-sites.js';
 import { hashApiKey, apiKeyId } from '../../shared/sites/site.js';
 import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
@@ -77,7 +76,7 @@ describe('Redis faults', () => {
       const redis = createRedisClient(standaloneRedis(cluster.redis.url), { failFast: false });
       const sites = new RedisSites(redis, keyspace(cluster.prefix));
       await sites.saveAccount({ accountId: site.site.accountId, name: 'shop' });
-      await sites.addKey(site.site.accountId, apiKeyId(hashApiKey(apiKey)), hashApiKey(apiKey));
+      await sites.addKey(site.site.accountId, { keyId: apiKeyId(hashApiKey(apiKey)), keyHash: hashApiKey(apiKey), label: '', createdAt: new Date().toISOString() });
       await sites.saveSite(site.site);
       await redis.quit();
       for (const token of [verifiedToken, unverifiedToken]) {
@@ -197,7 +196,7 @@ describe('process faults', () => {
       await waitFor(async () => (await queue.getJobCounts('active')).active === 0, 90_000, 'stalled jobs to be handed on');
       await heir.stop('SIGTERM');
       expect(await queue.getJobCounts('active', 'failed')).toEqual({ active: 0, failed: 0 });
-      const entries = (await Promise.all([0, 1, 2, 3].map((shard) => pooledEntries(client, keys, shard)))).flat();
+      const entries = (await Promise.all([0, 1, 2, 3].map((shard) => client.lrangeBuffer(keys.poolShard(shard), 0, -1)))).flat();
       expect(entries.length).toBeGreaterThanOrEqual(4000);
       for (const entry of entries) {
         const decoded = decodeEntry(entry);

@@ -1,6 +1,7 @@
 import type { Clock } from '../../shared/clock.js';
-import type { DataEpoch, MarkResult, SiteRepository, UsedTokens } from '../../shared/sites/ports.js';
-import type { Account, Site } from '../../shared/sites/site.js';
+import type { AuditEntry, AuditLog, AuditQuery, AuditRecord, DataEpoch, MarkResult, SiteRepository, StoredApiKey, UsedTokens } from '../../shared/sites/ports.js';
+import { SiteAdmin } from '../../shared/sites/site-admin.js';
+import type { Account, ApiKeyInfo, Site } from '../../shared/sites/site.js';
 import { encodeBinding } from '../../shared/captcha/captcha-entry.js';
 import { newCaptchaId } from '../../shared/captcha/captcha-id.js';
 import type { IssuedCaptchas, PoolIssue, PoolReader, PoolWriter, RefillRequester } from '../../shared/captcha/ports.js';
@@ -33,14 +34,14 @@ export class MemoryPool implements PoolReader, PoolWriter {
     if (!list) this.shards.set(shard, (list = []));
     return list;
   }
-  issueFrom(shard: number, binding: string, ttlSeconds: number, withEntry: boolean): Promise<PoolIssue> {
+  issueFrom(shard: number, binding: string, ttlSeconds: number): Promise<PoolIssue> {
     if (!this.issued) throw new Error('this MemoryPool was made without a MemoryIssued');
     const list = this.list(shard);
     const entry = list.pop();
     if (!entry) return Promise.resolve({ issued: undefined, remaining: list.length });
     const id = newCaptchaId();
     this.issued.put(id, Buffer.concat([entry, encodeBinding(binding)]), ttlSeconds);
-    return Promise.resolve({ issued: { id, ...(withEntry ? { entry } : {}) }, remaining: list.length });
+    return Promise.resolve({ issued: { id, entry }, remaining: list.length });
   }
   depth(shard: number): Promise<number> {
     return Promise.resolve(this.list(shard).length);
@@ -89,7 +90,8 @@ export class RecordingRefills implements RefillRequester {
 export class MemorySites implements SiteRepository {
   readonly sites = new Map<string, Site>();
   readonly accounts = new Map<string, Account>();
-  readonly keys = new Map<string, { accountId: string; keyId: string }>();
+  /** Key hash → the key's account and what an operator sees of it. */
+  readonly keys = new Map<string, { accountId: string } & ApiKeyInfo>();
 
   getSite(sitekey: string): Promise<Site | undefined> {
     return Promise.resolve(this.sites.get(sitekey));
@@ -97,6 +99,9 @@ export class MemorySites implements SiteRepository {
   saveSite(site: Site): Promise<void> {
     this.sites.set(site.sitekey, site);
     return Promise.resolve();
+  }
+  deleteSite(sitekey: string): Promise<boolean> {
+    return Promise.resolve(this.sites.delete(sitekey));
   }
   listSites(): Promise<Site[]> {
     return Promise.resolve([...this.sites.values()]);
@@ -108,11 +113,18 @@ export class MemorySites implements SiteRepository {
     this.accounts.set(account.accountId, account);
     return Promise.resolve();
   }
+  listAccounts(): Promise<Account[]> {
+    return Promise.resolve([...this.accounts.values()]);
+  }
+  deleteAccount(accountId: string): Promise<boolean> {
+    for (const [hash, key] of this.keys) if (key.accountId === accountId) this.keys.delete(hash);
+    return Promise.resolve(this.accounts.delete(accountId));
+  }
   accountForKey(keyHash: string): Promise<string | undefined> {
     return Promise.resolve(this.keys.get(keyHash)?.accountId);
   }
-  addKey(accountId: string, keyId: string, keyHash: string): Promise<void> {
-    this.keys.set(keyHash, { accountId, keyId });
+  addKey(accountId: string, { keyHash, keyId, label, createdAt }: StoredApiKey): Promise<void> {
+    this.keys.set(keyHash, { accountId, keyId, label, createdAt });
     return Promise.resolve();
   }
   revokeKey(accountId: string, keyId: string): Promise<boolean> {
@@ -121,9 +133,38 @@ export class MemorySites implements SiteRepository {
     }
     return Promise.resolve(false);
   }
-  listKeyIds(accountId: string): Promise<string[]> {
-    return Promise.resolve([...this.keys.values()].filter((key) => key.accountId === accountId).map((key) => key.keyId));
+  listKeys(accountId: string): Promise<ApiKeyInfo[]> {
+    return Promise.resolve([...this.keys.values()].filter((key) => key.accountId === accountId).map(({ accountId: _, ...key }) => key));
   }
+  recordKeyUse(accountId: string, keyId: string, atMs: number): Promise<void> {
+    for (const [hash, key] of this.keys) {
+      if (key.accountId === accountId && key.keyId === keyId) this.keys.set(hash, { ...key, lastUsedAt: new Date(atMs).toISOString() });
+    }
+    return Promise.resolve();
+  }
+}
+
+/** The audit log in memory, bounded like the real one. */
+export class MemoryAuditLog implements AuditLog {
+  readonly entries: AuditEntry[] = [];
+  private sequence = 0;
+  constructor(private readonly maxLength = 1000) {}
+
+  append(record: AuditRecord): Promise<void> {
+    this.entries.push({ ...record, id: `${Date.parse(record.at)}-${this.sequence++}` });
+    this.entries.splice(0, Math.max(0, this.entries.length - this.maxLength));
+    return Promise.resolve();
+  }
+  read({ limit, before }: AuditQuery): Promise<AuditEntry[]> {
+    const newestFirst = [...this.entries].reverse();
+    const start = before === undefined ? 0 : newestFirst.findIndex((entry) => entry.id === before) + 1;
+    return Promise.resolve(newestFirst.slice(start, start + limit));
+  }
+}
+
+/** A SiteAdmin over in-memory fakes, acting as the CLI. */
+export function memorySiteAdmin(sites = new MemorySites(), clock: Clock = new FakeClock(), audit = new MemoryAuditLog()): SiteAdmin {
+  return new SiteAdmin(sites, { audit, clock, actor: 'cli' });
 }
 
 export class MemoryUsedTokens implements UsedTokens {

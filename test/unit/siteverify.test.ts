@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors.js';
-import { SiteAdmin } from '../../shared/sites/site-admin.js';
+import type { SiteAdmin } from '../../shared/sites/site-admin.js';
 import { ResponseTokens } from '../../shared/token/response-token.js';
 import { rfc3339, Siteverify } from '../../shared/token/siteverify.js';
-import { FakeClock, FixedEpoch, MemorySites, MemoryUsedTokens } from '../support/fakes.js';
+import { FakeClock, FixedEpoch, MemorySites, memorySiteAdmin, MemoryUsedTokens } from '../support/fakes.js';
 
 describe('Siteverify', () => {
   const tokens = new ResponseTokens('a-secret-of-at-least-thirty-two-characters');
@@ -17,9 +17,9 @@ describe('Siteverify', () => {
   beforeEach(async () => {
     clock = new FakeClock();
     sites = new MemorySites();
-    admin = new SiteAdmin(sites);
+    admin = memorySiteAdmin(sites, clock);
     epoch = new FixedEpoch();
-    siteverify = new Siteverify({ sites, tokens, usedTokens: new MemoryUsedTokens(), epoch, clock, retryWindowMs: 60_000 });
+    siteverify = new Siteverify({ sites, keyUsage: { used: () => undefined }, tokens, usedTokens: new MemoryUsedTokens(), epoch, clock, retryWindowMs: 60_000 });
     const created = await admin.createSite({ name: 'shop', origins: ['https://shop.example'] });
     site = { sitekey: created.site.sitekey, accountId: created.site.accountId, apiKey: created.key?.apiKey ?? '' };
   });
@@ -120,7 +120,7 @@ describe('Siteverify', () => {
 
 describe('SiteAdmin', () => {
   it('creates sites with normalized origins and rejects anything that is not an origin', async () => {
-    const admin = new SiteAdmin(new MemorySites());
+    const admin = memorySiteAdmin();
     const { site, key } = await admin.createSite({ name: 'shop', origins: ['https://Shop.Example/', 'https://shop.example', 'http://localhost:8080'] });
     expect(site.sitekey).toMatch(/^FC[A-Z2-7]{14}$/);
     expect(site.origins).toEqual(['https://shop.example', 'http://localhost:8080']);
@@ -132,7 +132,7 @@ describe('SiteAdmin', () => {
 
   it('stores only key hashes and revokes keys by id', async () => {
     const sites = new MemorySites();
-    const admin = new SiteAdmin(sites);
+    const admin = memorySiteAdmin(sites);
     const first = await admin.createAccount('acme');
     const second = await admin.addKey(first.accountId);
     expect([...sites.keys.keys()].some((hash) => hash === first.apiKey || hash.includes(first.apiKey))).toBe(false);

@@ -4,13 +4,13 @@ import { CaptchaStore } from '../../shared/captcha/captcha-store.js';
 import { PoolPolicy } from '../../shared/captcha/pool-policy.js';
 import type { PowPolicy } from '../../shared/pow/pow-policy.js';
 import { PowPuzzles, type PuzzleChallenge } from '../../shared/pow/puzzle.js';
-import { SiteAdmin } from '../../shared/sites/site-admin.js';
+import type { SiteAdmin } from '../../shared/sites/site-admin.js';
 import type { Site } from '../../shared/sites/site.js';
 import { ResponseTokens } from '../../shared/token/response-token.js';
 import { Siteverify } from '../../shared/token/siteverify.js';
 import { WidgetChallenges } from '../../shared/token/widget-challenges.js';
 import { WidgetModes, type ModeChallenge } from '../../shared/token/widget-modes.js';
-import { FakeClock, FixedEpoch, MemoryClientSignals, MemoryIssued, MemoryPool, MemorySites, MemoryUsedPuzzles, MemoryUsedTokens, RecordingRefills } from '../support/fakes.js';
+import { FakeClock, FixedEpoch, MemoryClientSignals, MemoryIssued, MemoryPool, MemorySites, memorySiteAdmin, MemoryUsedPuzzles, MemoryUsedTokens, RecordingRefills } from '../support/fakes.js';
 import { solveForTest } from '../../tooling/pow.js';
 
 const SECRET = 'test-secret-that-is-long-enough-0123456789';
@@ -54,13 +54,13 @@ describe('WidgetModes', () => {
     await pool.push(0, Array.from({ length: 20 }, () => encodeEntry({ answer: ANSWER, difficulty: 'normal', png: Buffer.from('png'), binding: '' })));
     const store = new CaptchaStore({ pool, issued, refills: new RecordingRefills(), policy: new PoolPolicy(1, 20, 0), clock, ttlSeconds: 300, poolWaitMs: 0 });
     const sites = new MemorySites();
-    admin = new SiteAdmin(sites);
+    admin = memorySiteAdmin(sites, clock);
     const created = await admin.createSite({ name: 'shop', origins: [ORIGIN] });
     site = created.site;
     apiKey = created.key?.apiKey ?? '';
     signals = new MemoryClientSignals();
     challenges = new WidgetChallenges({ store, sites, tokens, epoch: new FixedEpoch(), clock, tokenTtlSeconds: 300 });
-    siteverify = new Siteverify({ sites, tokens, usedTokens: new MemoryUsedTokens(), epoch: new FixedEpoch(), clock, retryWindowMs: 0 });
+    siteverify = new Siteverify({ sites, keyUsage: { used: () => undefined }, tokens, usedTokens: new MemoryUsedTokens(), epoch: new FixedEpoch(), clock, retryWindowMs: 0 });
     modes = modesWith();
   });
 
