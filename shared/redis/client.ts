@@ -3,7 +3,7 @@ import { openRedisConnection, primariesOf, type ConnectionBehaviour, type RedisC
 
 /** Lua scripts this project registers on every connection, by command name and file. */
 const SCRIPTS = {
-  issueFromPool: { file: 'issue-from-pool-2.lua', numberOfKeys: 2 },
+  issuePooled: { file: 'issue-pooled-1.lua', numberOfKeys: 1 },
   markTokenUsed: { file: 'mark-token-used-1.lua', numberOfKeys: 1 },
   markPuzzleUsed: { file: 'mark-puzzle-used-1.lua', numberOfKeys: 1 },
   countClientSignal: { file: 'count-client-signal-1.lua', numberOfKeys: 1 },
@@ -11,7 +11,14 @@ const SCRIPTS = {
 } as const;
 
 export interface ProjectCommands {
-  issueFromPoolBuffer(shardKey: string, captchaKey: string, ttlSeconds: number, binding: Buffer): Promise<[Buffer | null, number]>;
+  issuePooledBuffer(
+    shardKey: string,
+    ttlSeconds: number,
+    binding: Buffer,
+    captchaKeyPrefix: string,
+    tagLength: number,
+    withEntry: '0' | '1',
+  ): Promise<[Buffer | null, number, Buffer | null]>;
   markTokenUsed(markerKey: string, fingerprint: string, ttlSeconds: number, nowMs: number): Promise<[0 | 1 | 2, number]>;
   markPuzzleUsed(markerKey: string, ttlSeconds: number): Promise<0 | 1>;
   countClientSignal(signalsKey: string, signal: string, nowMs: number, windowMs: number): Promise<[number, number, number, number, number, number]>;

@@ -51,8 +51,11 @@ function bitReversedFraction(index: number): number {
  */
 export interface Keyspace {
   readonly prefix: string;
+  /** List of the ids of a shard's pooled captchas (each stored under `captcha(id)`, with no time to live until issued). */
   poolShard(shard: number): string;
   captcha(id: string): string;
+  /** What every captcha key starts with: `captcha(id)` is this, `{` the id's first CAPTCHA_TAG_LENGTH characters `}`, and the rest. */
+  readonly captchaKeyPrefix: string;
   /** Hash: a site's account, name and allowed origins. */
   site(sitekey: string): string;
   /** Set of every sitekey, for listing. */
@@ -90,8 +93,10 @@ export interface Keyspace {
 export function keyspace(prefix: string): Keyspace {
   return {
     prefix,
-    poolShard: (shard) => `${prefix}:pool:{${poolShardTag(shard)}}`,
+    // `pool-ids`, not `pool`: lists of whole entries, from before pooled captchas had their own keys, are never read as ids.
+    poolShard: (shard) => `${prefix}:pool-ids:{${poolShardTag(shard)}}`,
     captcha: (id) => `${prefix}:captcha:{${id.slice(0, CAPTCHA_TAG_LENGTH)}}${id.slice(CAPTCHA_TAG_LENGTH)}`,
+    captchaKeyPrefix: `${prefix}:captcha:`,
     site: (sitekey) => `${prefix}:site:{${sitekey}}`,
     sites: `${prefix}:sites`,
     account: (accountId) => `${prefix}:account:{${accountId}}`,

@@ -8,6 +8,7 @@ import { RefillQueue } from '../../shared/queue/refill-queue.js';
 import { standaloneRedis } from '../../shared/redis/connection.js';
 import { createRedisClient } from '../../shared/redis/client.js';
 import { keyspace } from '../../shared/redis/keys.js';
+import { pooledEntries } from '../../shared/redis/redis-pool.js';
 import { RedisSites } from '../../shared/redis/redis-sites.js';
 import { hashApiKey, apiKeyId } from '../../shared/sites/site.js';
 import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
@@ -196,7 +197,7 @@ describe('process faults', () => {
       await waitFor(async () => (await queue.getJobCounts('active')).active === 0, 90_000, 'stalled jobs to be handed on');
       await heir.stop('SIGTERM');
       expect(await queue.getJobCounts('active', 'failed')).toEqual({ active: 0, failed: 0 });
-      const entries = (await Promise.all([0, 1, 2, 3].map((shard) => client.lrangeBuffer(keys.poolShard(shard), 0, -1)))).flat();
+      const entries = (await Promise.all([0, 1, 2, 3].map((shard) => pooledEntries(client, keys, shard)))).flat();
       expect(entries.length).toBeGreaterThanOrEqual(4000);
       for (const entry of entries) {
         const decoded = decodeEntry(entry);

@@ -34,14 +34,14 @@ export class MemoryPool implements PoolReader, PoolWriter {
     if (!list) this.shards.set(shard, (list = []));
     return list;
   }
-  issueFrom(shard: number, binding: string, ttlSeconds: number): Promise<PoolIssue> {
+  issueFrom(shard: number, binding: string, ttlSeconds: number, withEntry: boolean): Promise<PoolIssue> {
     if (!this.issued) throw new Error('this MemoryPool was made without a MemoryIssued');
     const list = this.list(shard);
     const entry = list.pop();
     if (!entry) return Promise.resolve({ issued: undefined, remaining: list.length });
     const id = newCaptchaId();
     this.issued.put(id, Buffer.concat([entry, encodeBinding(binding)]), ttlSeconds);
-    return Promise.resolve({ issued: { id, entry }, remaining: list.length });
+    return Promise.resolve({ issued: { id, ...(withEntry ? { entry } : {}) }, remaining: list.length });
   }
   depth(shard: number): Promise<number> {
     return Promise.resolve(this.list(shard).length);
