@@ -129,7 +129,7 @@ async function poolDepths(redis: RedisConnection, keys: Keyspace): Promise<numbe
   return Promise.all(Array.from({ length: SHARDS }, (_, shard) => redis.llen(keys.poolShard(shard))));
 }
 
-/** Renders whose PNG length no other render shares, with their answers; the rest of the pool is emptied. */
+/** One render of each PNG length, with its answer; the pool is emptied, to be filled with copies of these alone. */
 async function recognisableRenders(redis: RedisConnection, keys: Keyspace): Promise<{ entries: Buffer[]; answerByPngLength: Map<number, string> }> {
   const byLength = new Map<number, Buffer[]>();
   for (let shard = 0; shard < SHARDS; shard++) {
@@ -142,7 +142,7 @@ async function recognisableRenders(redis: RedisConnection, keys: Keyspace): Prom
     await Promise.all(ids.map((id) => redis.del(keys.captcha(id))));
     await redis.del(keys.poolShard(shard));
   }
-  const entries = [...byLength.values()].flatMap((same) => (same.length === 1 ? same : []));
+  const entries = [...byLength.values()].flatMap((same) => same.slice(0, 1));
   const answerByPngLength = new Map(entries.map((entry) => {
     const decoded = decodeEntry(entry);
     return [decoded?.png.length ?? 0, decoded?.answer ?? ''] as const;
@@ -309,7 +309,7 @@ async function measureTopology(topology: Topology): Promise<TopologyReport> {
   try {
     const refill = await measureRefill(redis, keys, env, topology.primaries);
     const { entries, answerByPngLength } = await recognisableRenders(redis, keys);
-    if (entries.length < 20) throw new Error(`only ${entries.length} renders have a PNG length of their own`);
+    if (entries.length < 20) throw new Error(`only ${entries.length} distinct PNG lengths among the renders`);
 
     // Memory per pooled captcha: the first fill, over used_memory and over MEMORY USAGE of the id lists
     // plus a sample of the captcha keys they name.
@@ -391,7 +391,7 @@ const lines = [
     return `| ${report.name} | ${fmt(sum(Object.values(calls)) / lifecycles, 2)}: ${named(perUnit(calls, lifecycles))} | ${fmt(report.refill.commandsPerCaptcha, 2)}: ${named(report.refill.commands)} | ${fmt(report.refill.redisCpuUs)} |`;
   }),
   '',
-  '| Redis | bytes per pooled captcha (used_memory / MEMORY USAGE) | bytes per issued captcha (used_memory / MEMORY USAGE) | renders with a PNG length of their own |',
+  '| Redis | bytes per pooled captcha (used_memory / MEMORY USAGE) | bytes per issued captcha (used_memory / MEMORY USAGE) | distinct images in the pool (one per PNG length) |',
   '| --- | --- | --- | --- |',
   ...reports.map(
     (r) => `| ${r.name} | ${fmt(r.memory.pooledByUsedMemory)} / ${fmt(r.memory.pooledByMemoryUsage)} | ${fmt(r.memory.issuedByUsedMemory)} / ${fmt(r.memory.issuedByMemoryUsage)} | ${r.recognisableRenders} |`,
