@@ -31,6 +31,16 @@ const hostPortList = z
   )
   .refine((nodes) => nodes.every((node) => node.port >= 1 && node.port <= 65_535), 'ports are 1 to 65535');
 
+/** SHA-256 of the empty string: a token nobody could send. */
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/** Comma-separated SHA-256 hex digests, lower-cased; empty is none. */
+const adminTokenHashes = z
+  .string()
+  .regex(/^$|^\s*[0-9A-Fa-f]{64}\s*(,\s*[0-9A-Fa-f]{64}\s*)*$/, 'comma-separated SHA-256 hex digests (64 hex digits each)')
+  .transform((value): readonly string[] => (value.trim() === '' ? [] : value.split(',').map((hash) => hash.trim().toLowerCase())))
+  .refine((hashes) => !hashes.includes(EMPTY_SHA256), 'that is the SHA-256 of an empty token');
+
 const variables = {
   REDIS_URL: {
     schema: z.url({ protocol: /^rediss?$/ }),
@@ -174,7 +184,12 @@ const variables = {
   API_OPS_PORT: {
     schema: integer(0, 65535),
     default: '9101',
-    doc: 'HTTP port of the API\'s /metrics, /healthz and /readyz, apart from PORT so that metrics are never on the public path.',
+    doc: 'HTTP port of the API\'s /metrics, /healthz and /readyz, apart from PORT so that metrics are never on the public path. The admin API (/admin) is served here too, when ADMIN_TOKEN_SHA256 is set.',
+  },
+  ADMIN_TOKEN_SHA256: {
+    schema: adminTokenHashes,
+    default: '',
+    doc: 'SHA-256 (64 hex digits) of the admin API\'s bearer token, or several comma-separated during a rotation. The token itself is never given to the service. Empty: no admin API. docs/operations.md shows how to make a token and its hash.',
   },
   ADMIN_AUDIT_LOG_LENGTH: {
     schema: integer(10, 1_000_000),

@@ -22,7 +22,10 @@ import { RedisPool } from '../../shared/redis/redis-pool.js';
 import { RedisRateLimiter } from '../../shared/redis/redis-rate-limiter.js';
 import { RedisSites } from '../../shared/redis/redis-sites.js';
 import { RedisUsedTokens } from '../../shared/redis/redis-used-tokens.js';
+import { redisSiteAdmin } from '../../shared/redis/redis-site-admin.js';
+import { AdminTokens } from '../../shared/sites/admin-tokens.js';
 import { KEY_USE_INTERVAL_MS, KeyUsage } from '../../shared/sites/key-usage.js';
+import { adminRoutes } from './routes/admin-routes.js';
 import { projectRoot } from '../../shared/process/project-root.js';
 import { ResponseTokens } from '../../shared/token/response-token.js';
 import { Siteverify } from '../../shared/token/siteverify.js';
@@ -158,11 +161,16 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
   server.listen(config.port, config.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const ops = await startOpsServer({ port: config.apiOpsPort, host: config.host, registry, isReady });
+  // The admin API exists only on the operations port, and only with a token configured.
+  const adminTokens = new AdminTokens(config.adminTokenSha256);
+  const admin = adminTokens.enabled
+    ? adminRoutes({ admin: redisSiteAdmin(redis, config, 'admin-api'), tokens: adminTokens, logger, bodyLimitBytes: config.bodyLimitBytes })
+    : undefined;
+  const ops = await startOpsServer({ port: config.apiOpsPort, host: config.host, registry, isReady, ...(admin ? { routes: admin } : {}) });
   const localHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const url = `http://${localHost}:${port}`;
   const opsUrl = `http://${localHost}:${(ops.address() as AddressInfo).port}`;
-  logger.info({ url, opsUrl }, 'api listening');
+  logger.info({ url, opsUrl, adminApi: adminTokens.enabled }, 'api listening');
 
   return {
     url,

@@ -10,5 +10,7 @@ declare module 'koa' {
     site?: Site;
     /** Set once the site exists and the page's origin is one of its own. */
     page?: { readonly site: Site; readonly origin: string };
+    /** Who an admin API request acts as ("token:<id>"), once its bearer token is checked. */
+    adminActor?: string;
   }
 }
