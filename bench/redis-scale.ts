@@ -179,7 +179,16 @@ interface Run {
   readonly unrecognisedImages: number;
   readonly httpErrors: number;
   /** CPU microseconds per lifecycle. */
-  readonly cpuUs: { api: number; redisPrimaries: number; busiestPrimary: number; redisReplicas: number; loadGenerator: number };
+  readonly cpuUs: {
+    api: number;
+    redisPrimaries: number;
+    busiestPrimary: number;
+    /** The same, less what the nodes use idle over as long: what a lifecycle adds. */
+    redisPrimariesLessIdle: number;
+    busiestPrimaryLessIdle: number;
+    redisReplicas: number;
+    loadGenerator: number;
+  };
   /** Cores busy on average during the run: CPU seconds per second. */
   readonly cores: { api: number; redis: number; loadGenerator: number; machine: number; others: number };
   readonly commandsPerLifecycle: number;
@@ -195,6 +204,8 @@ interface TopologyReport {
   readonly refill: { captchas: number; commandsPerCaptcha: number; commands: Record<string, number>; redisCpuUs: number; netBytesToRedis: number };
   readonly memory: { pooledByUsedMemory: number; pooledByMemoryUsage: number; issuedByMemoryUsage: number; issuedByUsedMemory: number };
   readonly recognisableRenders: number;
+  /** CPU milliseconds per second the nodes use with no traffic, summed over primaries and over replicas. */
+  readonly idleCpuMsPerSecond: { primaries: number; replicas: number };
 }
 
 const perUnit = (record: Record<string, number>, units: number): Record<string, number> =>
@@ -226,8 +237,21 @@ async function measureRefill(redis: RedisConnection, keys: Keyspace, env: Record
   };
 }
 
+/**
+ * CPU seconds per second each node uses with no client traffic (its own
+ * timers, the Cluster bus, replication pings): a cost per second, not per
+ * lifecycle, which the runs take off to give the cost a lifecycle adds.
+ */
+async function idleCpuPerSecond(nodes: readonly Redis[]): Promise<number[]> {
+  const [before, started] = [await statsOf(nodes), performance.now()];
+  await new Promise((resolve) => setTimeout(resolve, warmUpSeconds * 1500));
+  const after = await statsOf(nodes);
+  const wall = (performance.now() - started) / 1000;
+  return after.map((node, i) => (node.cpu - (before[i]?.cpu ?? node.cpu)) / wall);
+}
+
 /** One measured run of whole lifecycles through the first `count` API processes, after a warm-up. */
-async function measureRun(topology: Topology, apis: readonly ApiProcess[], answerByPngLength: ReadonlyMap<number, string>): Promise<Run> {
+async function measureRun(topology: Topology, apis: readonly ApiProcess[], answerByPngLength: ReadonlyMap<number, string>, idle: readonly number[]): Promise<Run> {
   const bases = apis.map((api) => api.url);
   const connections = connectionsPerApi * apis.length;
   const tally: Tally = { solved: 0, failedChecks: 0, unrecognisedImages: 0 };
@@ -246,6 +270,7 @@ async function measureRun(topology: Topology, apis: readonly ApiProcess[], answe
   const replicas = redisDelta(before.redis.slice(split), after.redis.slice(split));
   const lifecycles = tally.solved;
   const us = (cpuSeconds: number): number => (cpuSeconds * 1e6) / lifecycles;
+  const primaryCpuLessIdle = primaries.cpuPerNode.map((cpu, i) => Math.max(0, cpu - (idle[i] ?? 0) * wall));
   const cpu = {
     api: after.api - before.api,
     redis: sum(primaries.cpuPerNode) + sum(replicas.cpuPerNode),
@@ -267,6 +292,8 @@ async function measureRun(topology: Topology, apis: readonly ApiProcess[], answe
       api: us(cpu.api),
       redisPrimaries: us(sum(primaries.cpuPerNode)),
       busiestPrimary: us(Math.max(...primaries.cpuPerNode)),
+      redisPrimariesLessIdle: us(sum(primaryCpuLessIdle)),
+      busiestPrimaryLessIdle: us(Math.max(...primaryCpuLessIdle)),
       redisReplicas: us(sum(replicas.cpuPerNode)),
       loadGenerator: us(cpu.own),
     },
@@ -307,6 +334,7 @@ async function measureTopology(topology: Topology): Promise<TopologyReport> {
   const redis = createRedisClient(loadConfig(env), { failFast: false });
   const apis: ApiProcess[] = [];
   try {
+    const idle = await idleCpuPerSecond([...topology.primaries, ...topology.replicas]);
     const refill = await measureRefill(redis, keys, env, topology.primaries);
     const { entries, answerByPngLength } = await recognisableRenders(redis, keys);
     if (entries.length < 20) throw new Error(`only ${entries.length} distinct PNG lengths among the renders`);
@@ -337,7 +365,7 @@ async function measureTopology(topology: Topology): Promise<TopologyReport> {
       // One after the other: Node processes starting at once on a busy 2-core machine can take long.
       while (apis.length < count) apis.push(await spawnApi(apiEnv));
       await topUpPool(redis, keys, entries, perShard);
-      const run = await measureRun(topology, apis.slice(0, count), answerByPngLength);
+      const run = await measureRun(topology, apis.slice(0, count), answerByPngLength, idle);
       runs.push(run);
       process.stderr.write(`${topology.name}, ${count} API: ${run.lifecyclesPerSecond.toFixed(0)} lifecycles/s\n`);
     }
@@ -350,6 +378,7 @@ async function measureTopology(topology: Topology): Promise<TopologyReport> {
       refill,
       memory: { pooledByUsedMemory, pooledByMemoryUsage, issuedByUsedMemory: pooledByUsedMemory + issued.byUsedMemory, issuedByMemoryUsage: issued.byMemoryUsage },
       recognisableRenders: entries.length,
+      idleCpuMsPerSecond: { primaries: sum(idle.slice(0, topology.primaries.length)) * 1000, replicas: sum(idle.slice(topology.primaries.length)) * 1000 },
     };
   } finally {
     await Promise.all(apis.map((api) => api.stop()));
@@ -374,11 +403,11 @@ const runs = reports.flatMap((r) => r.runs);
 const lines = [
   `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}; ${seconds} s per run after ${warmUpSeconds} s of warm-up, ${connectionsPerApi} connections per API process, pool of ${SHARDS} shards; rate limits ${rateLimits ? 'on (thresholds never reached)' : 'off'}; load from autocannon in the benchmark's own process; 1-minute load average before the run: ${fmt(loadBefore, 2)}.`,
   '',
-  '| Redis | API processes | lifecycles/s | API CPU µs/lifecycle | Redis CPU µs/lifecycle (primaries) | busiest primary | replicas | load generator | cores busy: API / Redis / load gen. / others | commands/lifecycle | busiest primary share | lifecycles/s at one core on the busiest primary | bytes to / from Redis | failed |',
+  '| Redis | API processes | lifecycles/s | API CPU µs/lifecycle | Redis CPU µs/lifecycle, primaries (less idle) | busiest primary (less idle) | replicas | load generator | cores busy: API / Redis / load gen. / others | commands/lifecycle | busiest primary share | lifecycles/s at one core on the busiest primary (less idle) | bytes to / from Redis | failed |',
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...runs.map(
     (r) =>
-      `| ${r.topology} | ${r.apiProcesses} | ${fmt(r.lifecyclesPerSecond)} | ${fmt(r.cpuUs.api)} | ${fmt(r.cpuUs.redisPrimaries)} | ${fmt(r.cpuUs.busiestPrimary)} | ${fmt(r.cpuUs.redisReplicas)} | ${fmt(r.cpuUs.loadGenerator)} | ${fmt(r.cores.api, 2)} / ${fmt(r.cores.redis, 2)} / ${fmt(r.cores.loadGenerator, 2)} / ${fmt(r.cores.others, 2)} | ${fmt(r.commandsPerLifecycle, 2)} | ${fmt(r.busiestPrimaryShare * 100)}% | ${fmt(1e6 / r.cpuUs.busiestPrimary)} | ${fmt(r.netBytesPerLifecycle.toRedis)} / ${fmt(r.netBytesPerLifecycle.fromRedis)} | ${r.failedChecks + r.unrecognisedImages + r.httpErrors} |`,
+      `| ${r.topology} | ${r.apiProcesses} | ${fmt(r.lifecyclesPerSecond)} | ${fmt(r.cpuUs.api)} | ${fmt(r.cpuUs.redisPrimaries)} (${fmt(r.cpuUs.redisPrimariesLessIdle)}) | ${fmt(r.cpuUs.busiestPrimary)} (${fmt(r.cpuUs.busiestPrimaryLessIdle)}) | ${fmt(r.cpuUs.redisReplicas)} | ${fmt(r.cpuUs.loadGenerator)} | ${fmt(r.cores.api, 2)} / ${fmt(r.cores.redis, 2)} / ${fmt(r.cores.loadGenerator, 2)} / ${fmt(r.cores.others, 2)} | ${fmt(r.commandsPerLifecycle, 2)} | ${fmt(r.busiestPrimaryShare * 100)}% | ${fmt(1e6 / r.cpuUs.busiestPrimaryLessIdle)} | ${fmt(r.netBytesPerLifecycle.toRedis)} / ${fmt(r.netBytesPerLifecycle.fromRedis)} | ${r.failedChecks + r.unrecognisedImages + r.httpErrors} |`,
   ),
   '',
   '| Redis | commands per lifecycle, by name (a script is its EVALSHA plus the commands it runs) | per rendered captcha, refill (worker alone) | Redis CPU µs per rendered captcha |',
@@ -391,10 +420,10 @@ const lines = [
     return `| ${report.name} | ${fmt(sum(Object.values(calls)) / lifecycles, 2)}: ${named(perUnit(calls, lifecycles))} | ${fmt(report.refill.commandsPerCaptcha, 2)}: ${named(report.refill.commands)} | ${fmt(report.refill.redisCpuUs)} |`;
   }),
   '',
-  '| Redis | bytes per pooled captcha (used_memory / MEMORY USAGE) | bytes per issued captcha (used_memory / MEMORY USAGE) | distinct images in the pool (one per PNG length) |',
-  '| --- | --- | --- | --- |',
+  '| Redis | bytes per pooled captcha (used_memory / MEMORY USAGE) | bytes per issued captcha (used_memory / MEMORY USAGE) | distinct images in the pool (one per PNG length) | idle CPU ms/s, primaries / replicas |',
+  '| --- | --- | --- | --- | --- |',
   ...reports.map(
-    (r) => `| ${r.name} | ${fmt(r.memory.pooledByUsedMemory)} / ${fmt(r.memory.pooledByMemoryUsage)} | ${fmt(r.memory.issuedByUsedMemory)} / ${fmt(r.memory.issuedByMemoryUsage)} | ${r.recognisableRenders} |`,
+    (r) => `| ${r.name} | ${fmt(r.memory.pooledByUsedMemory)} / ${fmt(r.memory.pooledByMemoryUsage)} | ${fmt(r.memory.issuedByUsedMemory)} / ${fmt(r.memory.issuedByMemoryUsage)} | ${r.recognisableRenders} | ${fmt(r.idleCpuMsPerSecond.primaries, 1)} / ${fmt(r.idleCpuMsPerSecond.replicas, 1)} |`,
   ),
 ];
 console.log(lines.join('\n'));

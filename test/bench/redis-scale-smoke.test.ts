@@ -49,6 +49,9 @@ describe('Redis scale benchmark smoke run', () => {
       // Each lifecycle ran the issue script, read the image and consumed the answer at least once.
       for (const command of ['evalsha', 'get', 'getdel']) expect(run.commands[command], command).toBeGreaterThanOrEqual(1);
       for (const cpu of ['api', 'redisPrimaries', 'busiestPrimary', 'loadGenerator']) positiveAndFinite(run.cpuUs[cpu]);
+      // Less what the nodes burn idle: never negative, never more than measured.
+      expect(run.cpuUs.busiestPrimaryLessIdle).toBeGreaterThanOrEqual(0);
+      expect(run.cpuUs.busiestPrimaryLessIdle).toBeLessThanOrEqual(run.cpuUs.busiestPrimary ?? 0);
       positiveAndFinite(run.netBytesPerLifecycle.toRedis);
       // The image leaves Redis at least once per lifecycle.
       expect(run.netBytesPerLifecycle.fromRedis).toBeGreaterThan(500);
