@@ -4,10 +4,12 @@ import { startApi } from '../../services/api/main.js';
 import { createRedisClient } from '../../shared/redis/client.js';
 import { keyspace } from '../../shared/redis/keys.js';
 import { call } from '../../tooling/api-client.js';
+import { startRedisServer } from '../../tooling/redis-server.js';
 import { siteverify, solveWidget, withAdmin, SITE_ORIGIN } from '../../tooling/token-api.js';
 import { waitFor } from '../../tooling/wait-for.js';
 import { startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
 import { testConfig } from '../support/test-config.js';
+import { skipResponseChecks } from '../support/unchecked-origins.js';
 
 const TOKEN = randomBytes(32).toString('base64url');
 const TOKEN_HASH = createHash('sha256').update(TOKEN).digest('hex');
@@ -80,10 +82,27 @@ describe('admin API', () => {
   afterAll(() => cluster.stop());
 
   it('answers on the operations port only, never on the public one', async () => {
-    expect((await admin('/sites')).status).toBe(200);
-    for (const method of ['GET', 'POST', 'DELETE']) {
-      expectError(await admin('/sites', { method, base: cluster.api.url, ...(method === 'POST' ? { body: { name: 'x', origins: [SITE_ORIGIN] } } : {}) }), 404, 'not_found');
+    const { site, key } = await createSite();
+    const routes: [string, string][] = [
+      ['GET', '/sites'],
+      ['POST', '/sites'],
+      ['GET', `/sites/${site.sitekey}`],
+      ['PATCH', `/sites/${site.sitekey}`],
+      ['DELETE', `/sites/${site.sitekey}`],
+      ['GET', '/accounts'],
+      ['POST', '/accounts'],
+      ['GET', `/accounts/${site.accountId}`],
+      ['DELETE', `/accounts/${site.accountId}`],
+      ['GET', `/accounts/${site.accountId}/keys`],
+      ['POST', `/accounts/${site.accountId}/keys`],
+      ['DELETE', `/accounts/${site.accountId}/keys/${key?.keyId ?? ''}`],
+      ['GET', '/audit'],
+    ];
+    for (const [method, path] of routes) {
+      const body = method === 'POST' || method === 'PATCH' ? { body: { name: 'x', origins: [SITE_ORIGIN] } } : {};
+      expectError(await admin(path, { method, base: cluster.api.url, ...body }), 404, 'not_found');
     }
+    expect((await admin(`/sites/${site.sitekey}`)).json).toEqual({ site });
     expect((await call(`${ops}/healthz`)).json).toEqual({ status: 'ok' });
   });
 
@@ -277,6 +296,7 @@ describe('admin API', () => {
 describe('admin API without a token configured', () => {
   it('does not exist', async () => {
     const api = await startApi(testConfig(inject('redisUrl')));
+    skipResponseChecks(api.opsUrl); // the operations port is outside the public API's description
     try {
       expect((await call(`${api.opsUrl}/healthz`)).status).toBe(200);
       for (const authorization of [undefined, 'Bearer anything']) {
@@ -285,6 +305,41 @@ describe('admin API without a token configured', () => {
       }
     } finally {
       await api.stop();
+    }
+  });
+});
+
+describe('admin API while Redis is away', () => {
+  it('answers 503 store_unavailable, never a 500', async () => {
+    const redis = await startRedisServer();
+    const api = await startApi(testConfig(redis.url, { ADMIN_TOKEN_SHA256: TOKEN_HASH }));
+    skipResponseChecks(api.opsUrl);
+    const request = (method: string, path: string, body?: unknown) =>
+      call(`${api.opsUrl}/admin${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    try {
+      const created = await request('POST', '/sites', { name: 'shop', origins: [SITE_ORIGIN] });
+      const { site, key } = created.json as { site: SiteJson; key: KeyJson };
+      await redis.stop();
+      for (const [method, path, body] of [
+        ['GET', '/sites'],
+        ['POST', '/sites', { name: 'shop', origins: [SITE_ORIGIN] }],
+        ['PATCH', `/sites/${site.sitekey}`, { mode: 'pow' }],
+        ['DELETE', `/sites/${site.sitekey}`],
+        ['GET', `/accounts/${site.accountId}`],
+        ['POST', `/accounts/${site.accountId}/keys`, {}],
+        ['DELETE', `/accounts/${site.accountId}/keys/${key.keyId}`],
+        ['GET', '/audit'],
+      ] as const) {
+        const answer = await request(method, path, body);
+        expect(answer, `${method} ${path}`).toMatchObject({ status: 503, json: { error: { code: 'store_unavailable' } } });
+      }
+    } finally {
+      await api.stop();
+      await redis.stop();
     }
   });
 });
