@@ -11,6 +11,7 @@
  * side by side to see where the difference goes.
  */
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
 interface ProfileNode {
   readonly id: number;
@@ -67,7 +68,8 @@ export function byArea(times: readonly { name: string; where: string; us: number
   return areas;
 }
 
-const args = process.argv.slice(2);
+// Run as a script, not when imported.
+const args = import.meta.url === pathToFileURL(process.argv[1] ?? '').href ? process.argv.slice(2) : [];
 if (args[0] === '--areas' && args[1]) {
   const areas = byArea(selfTimes(JSON.parse(readFileSync(args[1], 'utf8')) as Profile));
   const startup = AREAS[0]?.[0] ?? '';
