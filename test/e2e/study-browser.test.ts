@@ -7,6 +7,7 @@ import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
 import { scrape, valueOf } from '../support/metrics.js';
 import { spawnApi, type ServiceProcess } from '../../tooling/service-processes.js';
 import { startRedisServer, type RedisServer } from '../../tooling/redis-server.js';
+import { recordJsonResponses } from '../support/demo-stack.js';
 
 const OUTPUT = 'test-output';
 
@@ -35,16 +36,13 @@ describe('the reading study on /demo/study, in a real browser', () => {
 
   it('takes 30 blind answers from every level, then shows the reader their solve rate and median time per level, and counts them by difficulty', async () => {
     const page = await browser.newPage();
-    const ids: string[] = [];
-    page.on('response', (response) => {
-      if (response.url().endsWith('/demo/study/captcha')) void response.json().then((body: { id: string }) => ids.push(body.id));
-    });
+    const captchas = recordJsonResponses<{ id: string }>(page, '/demo/study/captcha');
     await page.goto(`${api.url}/demo/study`);
     const levels: string[] = [];
     for (let round = 0; round < 30; round++) {
       await page.waitForFunction((n) => document.getElementById('progress')?.textContent === `Captcha ${n} of 30`, round + 1);
-      await expect.poll(() => ids.length).toBe(round + 1);
-      const answer = await answers.answerOf(ids[round] ?? '');
+      await expect.poll(() => captchas.length).toBe(round + 1);
+      const answer = await answers.answerOf(captchas[round]?.id ?? '');
       if (round === 0) await page.screenshot({ path: `${OUTPUT}/study.png` });
       // Every fourth answer wrong, typed by keyboard as a person would.
       await page.fill('#answer', '');

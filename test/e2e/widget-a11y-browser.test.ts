@@ -1,16 +1,14 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../shared/config.js';
+import type { Config } from '../../shared/config.js';
 import { messagesFor } from '../../services/api/widget/i18n.js';
-import { launchChromium } from '../../tooling/browser.js';
-import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
-import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';
-import { freePort } from '../../tooling/free-port.js';
-import { startRedisServer, type RedisServer } from '../../tooling/redis-server.js';
+import type { CaptchaAnswers } from '../../tooling/captcha-answers.js';
+import type { ApiProcess } from '../../tooling/service-processes.js';
 import { waitFor } from '../../tooling/wait-for.js';
+import { recordJsonResponses, startDemoStack, type DemoStack } from '../support/demo-stack.js';
 import { withAdmin } from '../../tooling/token-api.js';
 
 const OUTPUT = 'test-output';
@@ -65,10 +63,9 @@ const imageLoaded = (page: Page) =>
   expect.poll(() => page.locator('.frc-captcha img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 15_000 }).toBe(240);
 
 describe('the widget\'s accessibility, languages and themes in a real browser, on /demo', () => {
-  let redis: RedisServer;
-  let worker: ServiceProcess;
-  let api: ServiceProcess & { url: string };
-  let shortLived: ServiceProcess & { url: string };
+  let stack: DemoStack;
+  let api: ApiProcess;
+  let shortLived: ApiProcess;
   let answers: CaptchaAnswers;
   let browser: Browser;
   let config: Config;
@@ -77,44 +74,20 @@ describe('the widget\'s accessibility, languages and themes in a real browser, o
   let nextClient = 1;
 
   beforeAll(async () => {
-    mkdirSync(OUTPUT, { recursive: true });
-    redis = await startRedisServer();
-    const port = await freePort();
-    const shortPort = await freePort();
-    config = loadConfig({ REDIS_URL: redis.url, KEY_PREFIX: prefix });
-    const { site, key } = await withAdmin(config, (admin) =>
-      admin.createSite({ name: 'demo', origins: [`http://127.0.0.1:${port}`, `http://127.0.0.1:${shortPort}`] }),
-    );
-    sitekey = site.sitekey;
-    const env = {
-      REDIS_URL: redis.url,
-      KEY_PREFIX: prefix,
-      POOL_TARGET_SIZE: '80',
-      POOL_LOW_WATERMARK: '30',
-      TOKEN_SECRET: randomBytes(32).toString('hex'),
-      DEMO_SITEKEY: site.sitekey,
-      DEMO_API_KEY: key?.apiKey ?? '',
+    stack = await startDemoStack({
+      prefix,
+      poolTarget: 80,
+      warmPool: 60,
       // Each test is its own client (X-Forwarded-For), and pow+image always asks for an image.
-      TRUST_PROXY: 'true',
-      STEP_UP_CHALLENGES: '1',
-    };
-    worker = spawnService('worker', env);
-    api = await spawnApi({ ...env, PORT: String(port) });
-    // Tokens that live 6 s: the widget drops them 5 s before they expire.
-    shortLived = await spawnApi({ ...env, PORT: String(shortPort), TOKEN_TTL_SECONDS: '6' });
-    answers = new CaptchaAnswers(redis.url, prefix);
-    await waitFor(async () => (await answers.poolDepth()) >= 60, 30_000, 'a full pool');
-    browser = await launchChromium();
+      env: { TRUST_PROXY: 'true', STEP_UP_CHALLENGES: '1' },
+      // The second API's tokens live 6 s: the widget drops them 5 s before they expire.
+      apiEnvs: [{}, { TOKEN_TTL_SECONDS: '6' }],
+    });
+    ({ answers, browser, config, sitekey } = stack);
+    [api, shortLived] = stack.apis as [ApiProcess, ApiProcess];
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await answers?.close();
-    await api?.stop();
-    await shortLived?.stop();
-    await worker?.stop();
-    await redis?.stop();
-  });
+  afterAll(() => stack?.stop());
 
   const setMode = (mode: string, work?: number) =>
     withAdmin(config, async (admin) => {
@@ -126,12 +99,7 @@ describe('the widget\'s accessibility, languages and themes in a real browser, o
   async function open(path: string, options: BrowserContextOptions = {}, base = api.url) {
     const context = await browser.newContext({ ...options, extraHTTPHeaders: { 'X-Forwarded-For': `203.0.113.${nextClient++}` } });
     const page = await context.newPage();
-    const challenges: ChallengeBody[] = [];
-    page.on('response', (response) => {
-      if (response.url().endsWith('/challenge') && response.status() === 200) {
-        void response.json().then((body: ChallengeBody) => challenges.push(body));
-      }
-    });
+    const challenges = recordJsonResponses<ChallengeBody>(page, '/challenge');
     await page.goto(`${base}${path}`);
     const challenge = async (index = 0): Promise<string> => {
       await waitFor(() => Promise.resolve(challenges.length > index), 10_000, 'a challenge');
@@ -375,12 +343,7 @@ describe('the widget\'s accessibility, languages and themes in a real browser, o
     async function ownPage(widgetAttributes: string, base = api.url) {
       const context = await browser.newContext();
       const page = await context.newPage();
-      const challenges: string[] = [];
-      page.on('response', (response) => {
-        if (response.url().endsWith('/challenge') && response.status() === 200) {
-          void response.json().then((body: { challenge: string }) => challenges.push(body.challenge));
-        }
-      });
+      const challenges = recordJsonResponses<{ challenge: string }>(page, '/challenge');
       await page.route(`${base}/events`, (route) =>
         route.fulfill({
           contentType: 'text/html',
@@ -402,7 +365,7 @@ for (const name of ['frc:widget.complete', 'frc:widget.error', 'frc:widget.expir
     it('frc:widget.complete and the data-callback get the token; frc:widget.expire when it is dropped', async () => {
       const { page, challenges, heard, close } = await ownPage(`data-sitekey="${sitekey}" data-callback="onCaptcha"`, shortLived.url);
       await waitFor(() => Promise.resolve(challenges.length > 0), 10_000, 'a challenge');
-      await page.locator('.frc-captcha #answer').fill(await answers.answerOf(challenges[0] ?? ''));
+      await page.locator('.frc-captcha #answer').fill(await answers.answerOf(challenges[0]?.challenge ?? ''));
       await page.locator('.frc-captcha .verify').click();
       await expect.poll(() => token(page)).toMatch(/^v1\./);
       const response = await token(page);

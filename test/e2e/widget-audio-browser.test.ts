@@ -1,23 +1,19 @@
-import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../shared/config.js';
-import { launchChromium } from '../../tooling/browser.js';
-import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
-import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';
-import { freePort } from '../../tooling/free-port.js';
-import { startRedisServer, type RedisServer } from '../../tooling/redis-server.js';
+import type { Config } from '../../shared/config.js';
+import type { CaptchaAnswers } from '../../tooling/captcha-answers.js';
+import type { ApiProcess } from '../../tooling/service-processes.js';
 import { waitFor } from '../../tooling/wait-for.js';
+import { recordJsonResponses, startDemoStack, type DemoStack } from '../support/demo-stack.js';
 import { withAdmin } from '../../tooling/token-api.js';
 
 const OUTPUT = 'test-output';
 
 /** The audio alternative in Debian's Chromium: the widget's "Listen" button on /demo, from the built dist/. */
 describe('the widget\'s Listen button in a real browser', () => {
-  let redis: RedisServer;
-  let worker: ServiceProcess;
-  let api: ServiceProcess & { url: string };
+  let stack: DemoStack;
+  let api: ApiProcess;
   let answers: CaptchaAnswers;
   let browser: Browser;
   let sitekey: string;
@@ -25,49 +21,24 @@ describe('the widget\'s Listen button in a real browser', () => {
   const prefix = `aud${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
-    mkdirSync(OUTPUT, { recursive: true });
-    redis = await startRedisServer();
-    const port = await freePort();
-    const config = loadConfig({ REDIS_URL: redis.url, KEY_PREFIX: prefix });
-    const { site, key } = await withAdmin(config, (admin) => admin.createSite({ name: 'demo', origins: [`http://127.0.0.1:${port}`] }));
-    const env = {
-      REDIS_URL: redis.url,
-      KEY_PREFIX: prefix,
-      POOL_TARGET_SIZE: '40',
-      POOL_LOW_WATERMARK: '16',
-      TOKEN_SECRET: randomBytes(32).toString('hex'),
-      DEMO_SITEKEY: site.sitekey,
-      DEMO_API_KEY: key?.apiKey ?? '',
-    };
-    worker = spawnService('worker', env);
-    // STEP_UP_CHALLENGES=1: once the demo site is pow+image, every challenge comes with an image.
-    api = await spawnApi({ ...env, PORT: String(port), STEP_UP_CHALLENGES: '1', POW_WORK: '2000' });
-    sitekey = site.sitekey;
-    adminConfig = config;
-    answers = new CaptchaAnswers(redis.url, prefix);
-    await waitFor(async () => (await answers.poolDepth()) >= 40, 30_000, 'a full pool');
-    browser = await launchChromium();
+    stack = await startDemoStack({
+      prefix,
+      poolTarget: 40,
+      // STEP_UP_CHALLENGES=1: once the demo site is pow+image, every challenge comes with an image.
+      apiEnvs: [{ STEP_UP_CHALLENGES: '1', POW_WORK: '2000' }],
+    });
+    ({ answers, browser, sitekey, config: adminConfig } = stack);
+    [api] = stack.apis as [ApiProcess];
   });
 
-  afterAll(async () => {
-    await browser.close();
-    await answers.close();
-    await api.stop();
-    await worker.stop();
-    await redis.stop();
-  });
+  afterAll(() => stack?.stop());
 
   async function openDemo(): Promise<{ page: Page; challenge: string }> {
     const page = await browser.newPage();
-    const challenge = new Promise<string>((resolve) => {
-      page.on('response', (response) => {
-        if (response.url().endsWith('/challenge') && response.status() === 200) {
-          void response.json().then((body: { challenge?: string }) => resolve(body.challenge ?? ''));
-        }
-      });
-    });
+    const challenges = recordJsonResponses<{ challenge?: string }>(page, '/challenge');
     await page.goto(`${api.url}/demo`);
-    return { page, challenge: await challenge };
+    await waitFor(() => Promise.resolve(challenges.length > 0), 10_000, 'a challenge');
+    return { page, challenge: challenges[0]?.challenge ?? '' };
   }
 
   it('plays the challenge\'s characters after a click, and the challenge can still be solved', async () => {

@@ -1,77 +1,44 @@
-import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config.js';
-import { launchChromium } from '../../tooling/browser.js';
-import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
-import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';
-import { freePort } from '../../tooling/free-port.js';
-import { startRedisServer, type RedisServer } from '../../tooling/redis-server.js';
+import type { CaptchaAnswers } from '../../tooling/captcha-answers.js';
+import type { ApiProcess } from '../../tooling/service-processes.js';
 import { waitFor } from '../../tooling/wait-for.js';
-import { withAdmin } from '../../tooling/token-api.js';
+import { recordJsonResponses, startDemoStack, type DemoStack } from '../support/demo-stack.js';
 
 const OUTPUT = 'test-output';
 
 describe('the widget in a real browser, on /demo', () => {
-  let redis: RedisServer;
-  let worker: ServiceProcess;
-  let api: ServiceProcess & { url: string };
+  let stack: DemoStack;
+  let api: ApiProcess;
   let answers: CaptchaAnswers;
   let browser: Browser;
-  let shortLived: ServiceProcess & { url: string };
+  let shortLived: ApiProcess;
   const prefix = `web${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
-    mkdirSync(OUTPUT, { recursive: true });
-    redis = await startRedisServer();
-    const port = await freePort();
-    const shortPort = await freePort();
-    const origin = `http://127.0.0.1:${port}`;
-    const config = loadConfig({ REDIS_URL: redis.url, KEY_PREFIX: prefix });
-    const { site, key } = await withAdmin(config, (admin) => admin.createSite({ name: 'demo', origins: [origin, `http://127.0.0.1:${shortPort}`] }));
-    const env = {
-      REDIS_URL: redis.url,
-      KEY_PREFIX: prefix,
-      POOL_TARGET_SIZE: '100',
-      POOL_LOW_WATERMARK: '40',
-      TOKEN_SECRET: randomBytes(32).toString('hex'),
-      DEMO_SITEKEY: site.sitekey,
-      DEMO_API_KEY: key?.apiKey ?? '',
-    };
-    worker = spawnService('worker', env);
-    api = await spawnApi({ ...env, PORT: String(port) });
-    // Tokens that live 7 s: the widget drops them 5 s before they expire.
-    shortLived = await spawnApi({ ...env, PORT: String(shortPort), TOKEN_TTL_SECONDS: '7' });
-    answers = new CaptchaAnswers(redis.url, prefix);
-    await waitFor(async () => (await answers.poolDepth()) >= 100, 30_000, 'a full pool');
-    browser = await launchChromium();
+    stack = await startDemoStack({
+      prefix,
+      poolTarget: 100,
+      // The second API's tokens live 7 s: the widget drops them 5 s before they expire.
+      apiEnvs: [{}, { TOKEN_TTL_SECONDS: '7' }],
+    });
+    ({ answers, browser } = stack);
+    [api, shortLived] = stack.apis as [ApiProcess, ApiProcess];
   });
 
-  afterAll(async () => {
-    await browser.close();
-    await answers.close();
-    await api.stop();
-    await shortLived.stop();
-    await worker.stop();
-    await redis.stop();
-  });
+  afterAll(() => stack?.stop());
 
   /** Opens a page and resolves with the id of the first challenge its widget loads. */
   async function openWithChallenge(path: string): Promise<{ page: Page; challenge: () => Promise<string> }> {
     const page = await browser.newPage();
-    const challenges: string[] = [];
-    page.on('response', (response) => {
-      if (response.url().endsWith('/challenge') && response.status() === 200) {
-        void response.json().then((body: { challenge: string }) => challenges.push(body.challenge));
-      }
-    });
+    const challenges = recordJsonResponses<{ challenge: string }>(page, '/challenge');
     await page.goto(`${api.url}${path}`);
     let seen = 0;
     const challenge = async (): Promise<string> => {
       await waitFor(() => Promise.resolve(challenges.length > seen), 10_000, 'a challenge');
       seen = challenges.length;
-      return challenges[seen - 1] ?? '';
+      return challenges[seen - 1]?.challenge ?? '';
     };
     return { page, challenge };
   }
@@ -132,15 +99,10 @@ describe('the widget in a real browser, on /demo', () => {
 
   it('drops a token about to expire and asks for a fresh solve', async () => {
     const page = await browser.newPage();
-    const challenges: string[] = [];
-    page.on('response', (response) => {
-      if (response.url().endsWith('/challenge') && response.status() === 200) {
-        void response.json().then((body: { challenge: string }) => challenges.push(body.challenge));
-      }
-    });
+    const challenges = recordJsonResponses<{ challenge: string }>(page, '/challenge');
     await page.goto(`${shortLived.url}/demo`);
     await waitFor(() => Promise.resolve(challenges.length > 0), 10_000, 'a challenge');
-    await page.getByLabel('Characters in the image').fill(await answers.answerOf(challenges[0] ?? ''));
+    await page.getByLabel('Characters in the image').fill(await answers.answerOf(challenges[0]?.challenge ?? ''));
     await page.getByRole('button', { name: 'Verify' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Verified');
     expect(await page.locator('input[name="frc-captcha-response"]').inputValue()).toMatch(/^v1\./);

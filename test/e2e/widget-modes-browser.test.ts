@@ -1,15 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../shared/config.js';
-import { launchChromium } from '../../tooling/browser.js';
-import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
-import { call } from '../../tooling/api-client.js';
-import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';
-import { freePort } from '../../tooling/free-port.js';
-import { startRedisServer, type RedisServer } from '../../tooling/redis-server.js';
+import type { Config } from '../../shared/config.js';
+import type { CaptchaAnswers } from '../../tooling/captcha-answers.js';
+import type { ApiProcess } from '../../tooling/service-processes.js';
 import { waitFor } from '../../tooling/wait-for.js';
+import { recordJsonResponses, startDemoStack, type DemoStack } from '../support/demo-stack.js';
+import { call } from '../../tooling/api-client.js';
 import { withAdmin } from '../../tooling/token-api.js';
 
 const OUTPUT = 'test-output';
@@ -23,9 +20,8 @@ interface ChallengeBody {
 
 /** The demo page in every mode, in Debian's Chromium: what a visitor sees, and that solving never stalls the page. */
 describe('the widget\'s modes in a real browser, on /demo', () => {
-  let redis: RedisServer;
-  let worker: ServiceProcess;
-  let api: ServiceProcess & { url: string };
+  let stack: DemoStack;
+  let api: ApiProcess;
   let answers: CaptchaAnswers;
   let browser: Browser;
   let config: Config;
@@ -34,38 +30,17 @@ describe('the widget\'s modes in a real browser, on /demo', () => {
   let nextClient = 1;
 
   beforeAll(async () => {
-    mkdirSync(OUTPUT, { recursive: true });
-    redis = await startRedisServer();
-    const port = await freePort();
-    config = loadConfig({ REDIS_URL: redis.url, KEY_PREFIX: prefix });
-    const { site, key } = await withAdmin(config, (admin) => admin.createSite({ name: 'demo', origins: [`http://127.0.0.1:${port}`] }));
-    sitekey = site.sitekey;
-    const env = {
-      REDIS_URL: redis.url,
-      KEY_PREFIX: prefix,
-      POOL_TARGET_SIZE: '60',
-      POOL_LOW_WATERMARK: '20',
-      TOKEN_SECRET: randomBytes(32).toString('hex'),
-      DEMO_SITEKEY: site.sitekey,
-      DEMO_API_KEY: key?.apiKey ?? '',
+    stack = await startDemoStack({
+      prefix,
+      poolTarget: 60,
       // Each test plays its own client through X-Forwarded-For, so their counters never mix.
-      TRUST_PROXY: 'true',
-      STEP_UP_CHALLENGES: '5',
-    };
-    worker = spawnService('worker', env);
-    api = await spawnApi({ ...env, PORT: String(port) });
-    answers = new CaptchaAnswers(redis.url, prefix);
-    await waitFor(async () => (await answers.poolDepth()) >= 60, 30_000, 'a full pool');
-    browser = await launchChromium();
+      env: { TRUST_PROXY: 'true', STEP_UP_CHALLENGES: '5' },
+    });
+    ({ answers, browser, config, sitekey } = stack);
+    [api] = stack.apis as [ApiProcess];
   });
 
-  afterAll(async () => {
-    await browser.close();
-    await answers.close();
-    await api.stop();
-    await worker.stop();
-    await redis.stop();
-  });
+  afterAll(() => stack?.stop());
 
   const setMode = (mode: string, work?: number) =>
     withAdmin(config, async (admin) => {
@@ -78,12 +53,7 @@ describe('the widget\'s modes in a real browser, on /demo', () => {
     const client = `198.51.100.${nextClient++}`;
     const page = await browser.newPage();
     await page.setExtraHTTPHeaders({ 'X-Forwarded-For': client });
-    const challenges: ChallengeBody[] = [];
-    page.on('response', (response) => {
-      if (response.url().endsWith('/challenge') && response.status() === 200) {
-        void response.json().then((body: ChallengeBody) => challenges.push(body));
-      }
-    });
+    const challenges = recordJsonResponses<ChallengeBody>(page, '/challenge');
     await page.goto(`${api.url}${path}`);
     return { page, client, challenges };
   }
@@ -174,10 +144,7 @@ describe('the widget\'s modes in a real browser, on /demo', () => {
     }
     const page = await browser.newPage();
     await page.setExtraHTTPHeaders({ 'X-Forwarded-For': client });
-    const challenges: ChallengeBody[] = [];
-    page.on('response', (response) => {
-      if (response.url().endsWith('/challenge') && response.status() === 200) void response.json().then((body: ChallengeBody) => challenges.push(body));
-    });
+    const challenges = recordJsonResponses<ChallengeBody>(page, '/challenge');
     await page.goto(`${api.url}/demo`);
     await expect.poll(() => page.locator('.frc-captcha img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(240);
     const imageId = challenges[0]?.puzzle?.parameters.data?.image ?? '';
