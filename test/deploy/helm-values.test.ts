@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configDocs } from '../../shared/config.js';
 import { deepMerge, renderChart, valuesSchemaErrors } from '../support/helm-template.js';
-import { strictSchemaErrors, workloadOf, type K8sObject } from '../support/k8s-checks.js';
+import { secretAccess, strictSchemaErrors, workloadOf, type K8sObject } from '../support/k8s-checks.js';
 
 const CHART = 'deploy/helm/captcha-cluster';
 const EXAMPLES = 'deploy/helm/examples';
@@ -67,7 +68,7 @@ describe('values.schema.json', () => {
 
   it('allows in `config` exactly the documented variables the chart does not set itself and that are not secret', () => {
     const chartSet = ['PORT', 'HOST', 'API_OPS_PORT', 'WORKER_PORT', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_TLS', 'REDIS_USERNAME'];
-    const secret = ['TOKEN_SECRET', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD', 'RENDER_STYLE_SECRET', 'DEMO_API_KEY'];
+    const secret = ['TOKEN_SECRET', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD', 'RENDER_STYLE_SECRET', 'DEMO_API_KEY', 'ADMIN_TOKEN_SHA256'];
     const expected = configDocs()
       .map((doc) => doc.name)
       .filter((name) => !chartSet.includes(name) && !secret.includes(name));
@@ -203,5 +204,33 @@ describe('Helm chart: pod placement and extra environment', () => {
       const { objects } = renderChart(CHART, values);
       expect({ [example.name]: strictSchemaErrors(objects, `helm-example-${example.name.replace('.yaml', '')}`) }).toEqual({ [example.name]: [] });
     }
+  });
+});
+
+describe('Helm chart: the admin API token', () => {
+  const hash = createHash('sha256').update('an admin token').digest('hex');
+  const withHash = (value: string) => deepMerge(TOKEN, { secrets: { adminTokenSha256: value } });
+
+  it('puts the token\'s SHA-256 in the Secret, which only the API pods read, and rolls them when it changes', () => {
+    const without = renderChart(CHART, TOKEN).objects;
+    expect(secretOf(without)?.stringData).not.toHaveProperty('ADMIN_TOKEN_SHA256');
+    const { objects } = renderChart(CHART, withHash(hash));
+    expect(strictSchemaErrors(objects, 'helm-admin-token')).toEqual([]);
+    const secret = secretOf(objects);
+    expect(secret?.stringData?.ADMIN_TOKEN_SHA256).toBe(hash);
+    const name = secret?.metadata.name ?? '';
+    expect(secretAccess(workloadOf(objects, 'api'))).toContain(`${name}/*`);
+    const workerAccess = secretAccess(workloadOf(objects, 'worker'));
+    expect(workerAccess.filter((access) => access === `${name}/*` || access.endsWith('/ADMIN_TOKEN_SHA256'))).toEqual([]);
+    expect(JSON.stringify(objects.filter((o) => o.kind !== 'Secret'))).not.toContain(hash);
+    expect(checksums(objects, 'api').secret).not.toBe(checksums(without, 'api').secret);
+  });
+
+  it('takes SHA-256 digests only, in the Secret only', () => {
+    expect(secretOf(renderChart(CHART, withHash(`${hash},${hash.toUpperCase()}`)).objects)?.stringData?.ADMIN_TOKEN_SHA256).toContain(',');
+    for (const value of ['an admin token', hash.slice(1), `${hash},`]) {
+      expect(() => renderChart(CHART, withHash(value)), value).toThrow(/values don't meet the schema/);
+    }
+    expect(() => renderChart(CHART, deepMerge(TOKEN, { config: { ADMIN_TOKEN_SHA256: hash } }))).toThrow(/values don't meet the schema/);
   });
 });

@@ -142,6 +142,9 @@ REDIS_PASSWORD, an external Redis's REDIS_URL, RENDER_STYLE_SECRET.
 {{- if $renderStyleSecret }}
 {{- $_ := set $data "RENDER_STYLE_SECRET" $renderStyleSecret }}
 {{- end }}
+{{- if .Values.secrets.adminTokenSha256 }}
+{{- $_ := set $data "ADMIN_TOKEN_SHA256" .Values.secrets.adminTokenSha256 }}
+{{- end }}
 {{- $_ := set .Values.secrets "_decided" $data }}
 {{- end }}
 {{- toYaml (index .Values.secrets "_decided") }}
