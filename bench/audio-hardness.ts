@@ -16,8 +16,9 @@ import { DEFAULT_AUDIO_PROFILE, renderAudioCaptcha, speakAnswer, type AudioCaptc
 import { loadSpeechClips } from '../shared/audio/clip-files.js';
 import { ALPHABET, randomAnswer } from '../shared/captcha/alphabet.js';
 import { newSeed, seededRandom } from '../shared/render/random.js';
-import { pocketsphinxAvailable, SPHINX_CONFIGS, sphinxRead, type SphinxConfig } from './audio/pocketsphinx.js';
-import { TEMPLATE_SETTINGS, TemplateReader, type TemplateSettings } from './audio/template-attack.js';
+import { pocketsphinxAvailable, SPHINX_CONFIGS, sphinxRead } from './audio/pocketsphinx.js';
+import { TEMPLATE_SETTINGS, TemplateReader } from './audio/template-attack.js';
+import { score, tuneOnCalibration } from './attack-tuning.js';
 
 const count = Number(process.argv[2] ?? 200);
 const LENGTH = 6;
@@ -53,23 +54,6 @@ const cost = {
 };
 
 // ---- hardness
-interface Score {
-  exact: number;
-  perChar: number;
-}
-
-function score(answers: string[], guesses: string[]): Score {
-  let exact = 0;
-  let chars = 0;
-  answers.forEach((answer, i) => {
-    const guess = guesses[i] ?? '';
-    if (guess === answer) exact++;
-    for (let c = 0; c < answer.length; c++) if (guess[c] === answer[c]) chars++;
-  });
-  return { exact: exact / answers.length, perChar: chars / (answers.length * LENGTH) };
-}
-
-const better = (a: Score, b: Score): boolean => a.exact > b.exact || (a.exact === b.exact && a.perChar > b.perChar);
 
 const QUIET: AudioCaptchaProfile = { ...DEFAULT_AUDIO_PROFILE, brownSnrDb: 200, babbleSnrDb: 200 };
 const sets: { name: string; profile: AudioCaptchaProfile }[] = [
@@ -78,8 +62,8 @@ const sets: { name: string; profile: AudioCaptchaProfile }[] = [
 ];
 
 const results: { set: string; attack: string; exact: number; perChar: number; detail: string }[] = [];
-const sphinx = pocketsphinxAvailable();
-if (!sphinx) process.stderr.write('pocketsphinx is not installed (apt-get install pocketsphinx pocketsphinx-en-us sox): skipping that attack\n');
+// A benchmark without one of its attacks would report a weaker attacker than there is: refuse to run.
+if (!pocketsphinxAvailable()) throw new Error('pocketsphinx is required: apt-get install pocketsphinx pocketsphinx-en-us sox');
 for (const set of count > 0 ? sets : []) {
   const make = (n: number): { answers: string[]; audio: Float32Array[] } => {
     const answers = Array.from({ length: n }, () => randomAnswer(LENGTH));
@@ -89,31 +73,21 @@ for (const set of count > 0 ? sets : []) {
   const calibration = make(Math.min(40, count));
   const test = make(count);
 
-  if (sphinx) {
-    let best: { config: SphinxConfig; score: Score } | undefined;
-    for (const config of SPHINX_CONFIGS) {
-      const tried = score(calibration.answers, sphinxRead(calibration.audio, clips.sampleRate, LENGTH, ALPHABET, config));
-      if (!best || better(tried, best.score)) best = { config, score: tried };
-    }
-    const chosen = best?.config ?? SPHINX_CONFIGS[0];
-    if (!chosen) throw new Error('no pocketsphinx configuration');
-    const final = score(test.answers, sphinxRead(test.audio, clips.sampleRate, LENGTH, ALPHABET, chosen));
-    results.push({
-      set: set.name,
-      attack: `pocketsphinx, alphabet grammar (best of ${SPHINX_CONFIGS.length})`,
-      ...final,
-      detail: `${chosen.input}, VAD ${chosen.removeSilence ? 'on' : 'off'}`,
-    });
-  }
+  const { settings: chosen } = tuneOnCalibration(SPHINX_CONFIGS, (config) =>
+    score(calibration.answers, sphinxRead(calibration.audio, clips.sampleRate, LENGTH, ALPHABET, config)),
+  );
+  const final = score(test.answers, sphinxRead(test.audio, clips.sampleRate, LENGTH, ALPHABET, chosen));
+  results.push({
+    set: set.name,
+    attack: `pocketsphinx, alphabet grammar (best of ${SPHINX_CONFIGS.length})`,
+    ...final,
+    detail: `${chosen.input}, VAD ${chosen.removeSilence ? 'on' : 'off'}`,
+  });
 
-  let bestTemplate: { settings: TemplateSettings; score: Score } | undefined;
-  for (const settings of TEMPLATE_SETTINGS) {
-    const reader = new TemplateReader(clips, ALPHABET, settings);
-    const tried = score(calibration.answers, calibration.audio.map((audio) => reader.read(audio, LENGTH)));
-    if (!bestTemplate || better(tried, bestTemplate.score)) bestTemplate = { settings, score: tried };
-  }
-  const settings = bestTemplate?.settings ?? TEMPLATE_SETTINGS[0];
-  if (!settings) throw new Error('no template settings');
+  const { settings } = tuneOnCalibration(TEMPLATE_SETTINGS, (candidate) => {
+    const reader = new TemplateReader(clips, ALPHABET, candidate);
+    return score(calibration.answers, calibration.audio.map((audio) => reader.read(audio, LENGTH)));
+  });
   const reader = new TemplateReader(clips, ALPHABET, settings);
   const template = score(test.answers, test.audio.map((audio) => reader.read(audio, LENGTH)));
   results.push({

@@ -17,8 +17,9 @@ import { glyphOutline } from '../shared/render/glyphs.js';
 import { newSeed, seededRandom } from '../shared/render/random.js';
 import { contactSheet } from './hardness/contact-sheet.js';
 import { rasterize, type GrayImage } from './hardness/gray-image.js';
-import { ATTACK_SETTINGS, buildTemplates, readCaptcha, type AttackSettings, type Templates } from './hardness/template-attack.js';
-import { TESSERACT_CONFIGS, tesseractAvailable, tesseractRead, type TesseractConfig } from './hardness/tesseract.js';
+import { ATTACK_SETTINGS, buildTemplates, readCaptcha, type Templates } from './hardness/template-attack.js';
+import { TESSERACT_CONFIGS, tesseractAvailable, tesseractRead } from './hardness/tesseract.js';
+import { score, tuneOnCalibration } from './attack-tuning.js';
 
 const count = Number(process.argv[2] ?? 500);
 const LENGTH = 6;
@@ -63,24 +64,8 @@ const sets: CaptchaSet[] = [
   },
 ];
 
-interface Score {
-  exact: number;
-  perChar: number;
-}
-
-function score(samples: Sample[], guesses: string[]): Score {
-  let exact = 0;
-  let chars = 0;
-  samples.forEach(({ answer }, i) => {
-    const guess = (guesses[i] ?? '').toUpperCase();
-    const want = answer.toUpperCase();
-    if (guess === want) exact++;
-    for (let c = 0; c < want.length; c++) if (guess[c] === want[c]) chars++;
-  });
-  return { exact: exact / samples.length, perChar: chars / (samples.length * LENGTH) };
-}
-
-const better = (a: Score, b: Score): boolean => a.exact > b.exact || (a.exact === b.exact && a.perChar > b.perChar);
+// A benchmark without one of its attacks would report a weaker attacker than there is: refuse to run.
+if (!tesseractAvailable()) throw new Error('tesseract is required: apt-get install tesseract-ocr tesseract-ocr-eng');
 
 const results: { set: string; attack: string; exact: number; perChar: number; detail: string }[] = [];
 for (const set of sets) {
@@ -88,31 +73,16 @@ for (const set of sets) {
   // The attacker tunes on labelled images they render themselves, not on the test images.
   const calibration = Array.from({ length: Math.min(60, count) }, () => set.generate());
 
-  if (tesseractAvailable()) {
-    let best: { config: TesseractConfig; score: Score } | undefined;
-    for (const config of TESSERACT_CONFIGS) {
-      const tried = score(calibration, tesseractRead(calibration.map((s) => s.image), config, set.alphabet));
-      if (!best || better(tried, best.score)) best = { config, score: tried };
-    }
-    if (best) {
-      const final = score(samples, tesseractRead(samples.map((s) => s.image), best.config, set.alphabet));
-      results.push({ set: set.name, attack: 'Tesseract (best of 9)', ...final, detail: `psm ${best.config.psm}, ${best.config.preprocess}, whitelist` });
-    }
-  } else {
-    process.stderr.write('tesseract is not installed (apt-get install tesseract-ocr): skipping the OCR attack\n');
-  }
+  const { settings: config } = tuneOnCalibration(TESSERACT_CONFIGS, (candidate) =>
+    score(calibration.map((s) => s.answer), tesseractRead(calibration.map((s) => s.image), candidate, set.alphabet)),
+  );
+  const final = score(samples.map((s) => s.answer), tesseractRead(samples.map((s) => s.image), config, set.alphabet));
+  results.push({ set: set.name, attack: 'Tesseract (best of 9)', ...final, detail: `psm ${config.psm}, ${config.preprocess}, whitelist` });
 
-  let bestSettings: AttackSettings | undefined;
-  let bestCalibration: Score | undefined;
-  for (const settings of ATTACK_SETTINGS) {
-    const tried = score(calibration, calibration.map((s) => readCaptcha(s.image, LENGTH, set.templates, settings)));
-    if (!bestCalibration || better(tried, bestCalibration)) {
-      bestCalibration = tried;
-      bestSettings = settings;
-    }
-  }
-  const chosen = bestSettings ?? { openingRadius: 0, threshold: undefined };
-  const template = score(samples, samples.map((s) => readCaptcha(s.image, LENGTH, set.templates, chosen)));
+  const { settings: chosen } = tuneOnCalibration(ATTACK_SETTINGS, (settings) =>
+    score(calibration.map((s) => s.answer), calibration.map((s) => readCaptcha(s.image, LENGTH, set.templates, settings))),
+  );
+  const template = score(samples.map((s) => s.answer), samples.map((s) => readCaptcha(s.image, LENGTH, set.templates, chosen)));
   results.push({
     set: set.name,
     attack: 'segmentation + template',
