@@ -1,13 +1,8 @@
-/** CPU time from /proc, for processes this benchmark started and for the whole machine (Linux). */
+/** CPU time of the whole machine (from /proc/stat) and of this process; a child's is in process-cpu.ts. */
 import { readFileSync } from 'node:fs';
 
+// USER_HZ: /proc reports CPU times in ticks of 1/100 s on Linux.
 const CLOCK_TICKS_PER_SECOND = 100;
-
-/** CPU seconds (user + system) a process has used so far. */
-export function processCpuSeconds(pid: number | undefined): number {
-  const fields = readFileSync(`/proc/${String(pid)}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-}
 
 /** CPU seconds the machine has been busy so far, every core and everyone's processes. */
 export function machineBusySeconds(): number {

@@ -23,8 +23,9 @@ import { startRedisCluster } from '../tooling/redis-cluster.js';
 import { startRedisServer } from '../tooling/redis-server.js';
 import { spawnApi, spawnService, type ApiProcess } from '../tooling/service-processes.js';
 import { waitFor } from '../tooling/wait-for.js';
-import { machineBusySeconds, ownCpuSeconds, processCpuSeconds } from './cpu-time.js';
+import { machineBusySeconds, ownCpuSeconds } from './cpu-time.js';
 import { measureFlow, type FlowStep } from './load-generator.js';
+import { processCpuSeconds } from './process-cpu.js';
 import { redisDelta, statsOf, sum, usedMemory } from './redis-node-stats.js';
 
 const seconds = Number(process.argv[2] ?? 10);
@@ -259,7 +260,7 @@ async function measureRun(topology: Topology, apis: readonly ApiProcess[], answe
   Object.assign(tally, { solved: 0, failedChecks: 0, unrecognisedImages: 0 });
 
   const nodes = [...topology.primaries, ...topology.replicas];
-  const apiCpu = (): number => sum(apis.map((api) => processCpuSeconds(api.child.pid)));
+  const apiCpu = (): number => sum(apis.map((api) => processCpuSeconds(api.child.pid ?? -1)));
   const before = { redis: await statsOf(nodes), api: apiCpu(), own: ownCpuSeconds(), machine: machineBusySeconds(), at: performance.now() };
   const measured = await measureFlow(bases, lifecycle(answerByPngLength, tally), { duration: seconds, connections });
   const after = { api: apiCpu(), own: ownCpuSeconds(), machine: machineBusySeconds(), at: performance.now(), redis: await statsOf(nodes) };
