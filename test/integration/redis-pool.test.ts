@@ -61,6 +61,16 @@ describe('Redis pool and issued captchas', () => {
     expect(await redis.ttl(keys.captcha(second?.id ?? ''))).toBeGreaterThan(115);
   });
 
+  it('stores an issued captcha at its own size, binding included, with no room to spare', async () => {
+    // 1,300 bytes plus a 60-byte binding: appending would have left Redis's string at twice that.
+    const entry = encodeEntry({ answer: 'MMMMMM', difficulty: 'normal', png: Buffer.alloc(1300 - 14, 7), binding: '' });
+    await pool.push(5, [entry]);
+    const { issued: taken } = await pool.issueFrom(5, 'b'.repeat(60), 60, false);
+    const bytes = Number(await redis.call('MEMORY', 'USAGE', keys.captcha(taken?.id ?? ''), 'SAMPLES', '0'));
+    expect(bytes).toBeGreaterThan(entry.length + 60);
+    expect(bytes).toBeLessThan((entry.length + 60) * 1.25);
+  });
+
   it('skips a pooled id whose captcha is gone, and never re-creates it', async () => {
     await pool.push(4, [pooled('KKKKKK'), pooled('LLLLLL')]);
     const [, oldest] = await redis.lrange(keys.poolShard(4), 0, -1);
