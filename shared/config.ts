@@ -226,6 +226,11 @@ const variables = {
     default: '60',
     doc: 'How long after a token\'s first successful siteverify a retry with the same idempotency_key succeeds again (marked replayed); 0 turns retries off.',
   },
+  SITE_CACHE_SECONDS: {
+    schema: integer(0, 300),
+    default: '5',
+    doc: 'How long an API pod may answer from its memory of a site or an API key. Every change (a revoked key, new origins, a new mode) is announced over Redis pub/sub and clears every pod\'s memory at once; this bounds how stale a pod can be while it misses announcements (its subscription is reconnecting). 0 reads Redis on every request.',
+  },
   POW_WORK: {
     schema: integer(1000, 100_000_000),
     default: '40000',

@@ -21,6 +21,8 @@ import { RedisIssuedCaptchas } from '../../shared/redis/redis-issued-captchas.js
 import { RedisPool } from '../../shared/redis/redis-pool.js';
 import { RedisRateLimiter } from '../../shared/redis/redis-rate-limiter.js';
 import { RedisSites } from '../../shared/redis/redis-sites.js';
+import { listenForSiteChanges } from '../../shared/redis/site-changes.js';
+import { CachedSites } from '../../shared/sites/cached-sites.js';
 import { RedisUsedTokens } from '../../shared/redis/redis-used-tokens.js';
 import { redisSiteAdmin } from '../../shared/redis/redis-site-admin.js';
 import { AdminTokens } from '../../shared/sites/admin-tokens.js';
@@ -97,7 +99,11 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
   if (config.tokenSecret === '') {
     throw new Error('TOKEN_SECRET is required: set it to the same random string (32+ characters) on every API pod');
   }
-  const sites = new RedisSites(redis, keys);
+  // Widget and siteverify requests read a site or a key on every call: each pod remembers them, forgetting at every announced change.
+  const sites = new CachedSites(new RedisSites(redis, keys), { clock: systemClock, maxAgeMs: config.siteCacheSeconds * 1000, maxEntries: 100_000 });
+  const stopListeningForSiteChanges = await listenForSiteChanges(config, keys, () => sites.clear(), (error) => {
+    logger.warn({ err: error.message }, 'site change subscription error');
+  });
   const epoch = new RedisEpoch(redis, keys, (error) => logger.warn({ err: String(error) }, 'reading the data epoch failed'));
   await epoch.refresh();
   const tokens = new ResponseTokens(config.tokenSecret);
@@ -194,6 +200,7 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
       ops.closeAllConnections();
       await new Promise((resolve) => ops.close(resolve));
       await queue.close();
+      await stopListeningForSiteChanges();
       await redis.quit().catch(() => undefined);
       logger.info('api stopped');
     },

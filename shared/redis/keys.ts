@@ -82,6 +82,8 @@ export interface Keyspace {
   rateLimit(bucket: string): string;
   /** Stream: the admin audit log, capped at ADMIN_AUDIT_LOG_LENGTH entries. */
   readonly auditLog: string;
+  /** Pub/sub channel: a site, account or key changed; every API pod forgets what it remembered of them. */
+  readonly siteChanges: string;
   /** Written by every readiness check: proves Redis still accepts writes. */
   readonly readinessProbe: string;
   /** Random value that changes whenever Redis loses its data; response tokens carry it. */
@@ -110,6 +112,7 @@ export function keyspace(prefix: string): Keyspace {
     clientSignals: (client) => `${prefix}:client-signals:{${client}}`,
     rateLimit: (bucket) => `${prefix}:rate:${bucket}:`,
     auditLog: `${prefix}:admin-audit`,
+    siteChanges: `${prefix}:site-changes`,
     readinessProbe: `${prefix}:readiness-probe`,
     epoch: `${prefix}:epoch`,
     queuePrefix: `{${prefix}:queue}`,

@@ -44,11 +44,13 @@ export class RedisSites implements SiteRepository {
       })
       .catch(rethrowAsUnavailable);
     await this.redis.sadd(this.keys.sites, site.sitekey).catch(rethrowAsUnavailable);
+    await this.announceChange();
   }
 
   async deleteSite(sitekey: string): Promise<boolean> {
     const deleted = await this.redis.del(this.keys.site(sitekey)).catch(rethrowAsUnavailable);
     await this.redis.srem(this.keys.sites, sitekey).catch(rethrowAsUnavailable);
+    await this.announceChange();
     return deleted > 0;
   }
 
@@ -87,6 +89,7 @@ export class RedisSites implements SiteRepository {
       .del(this.keys.accountKeys(accountId), this.keys.accountKeyInfo(accountId), this.keys.accountKeyUses(accountId), this.keys.account(accountId))
       .catch(rethrowAsUnavailable);
     await this.redis.srem(this.keys.accounts, accountId).catch(rethrowAsUnavailable);
+    await this.announceChange();
     return existed > 0;
   }
 
@@ -110,6 +113,7 @@ export class RedisSites implements SiteRepository {
     await this.redis.hdel(this.keys.accountKeys(accountId), keyId).catch(rethrowAsUnavailable);
     await this.redis.hdel(this.keys.accountKeyInfo(accountId), keyId).catch(rethrowAsUnavailable);
     await this.redis.hdel(this.keys.accountKeyUses(accountId), keyId).catch(rethrowAsUnavailable);
+    await this.announceChange();
     return true;
   }
 
@@ -129,6 +133,15 @@ export class RedisSites implements SiteRepository {
         ...(uses[keyId] && Number.isFinite(lastUsed) ? { lastUsedAt: new Date(lastUsed).toISOString() } : {}),
       };
     });
+  }
+
+  /**
+   * Tells every API pod that a site, an account or a key changed, so they
+   * forget what they remembered of them (CachedSites). One message for any
+   * change: changes are rare, and a pod re-reads what it needs.
+   */
+  private async announceChange(): Promise<void> {
+    await this.redis.publish(this.keys.siteChanges, 'changed').catch(rethrowAsUnavailable);
   }
 
   async recordKeyUse(accountId: string, keyId: string, atMs: number): Promise<void> {
