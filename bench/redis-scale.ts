@@ -38,7 +38,7 @@ const rendered = seconds >= 5 ? 2000 : 400;
 /** The default, as a deployment runs it: 16 slots, 6/5/5 over 3 primaries. */
 const SHARDS = loadConfig({}).poolShards;
 /** Well above what this machine issues per second, so that no run finds the pool empty. */
-const POOL_PER_SECOND = 5000;
+const POOL_PER_SECOND = 10_000;
 const ISSUED_FOR_MEMORY = seconds >= 5 ? 2000 : 200;
 /**
  * BENCH_RATE_LIMITS=on turns the per-client limits on at thresholds never
@@ -318,7 +318,11 @@ async function measureIssuedMemory(redis: RedisConnection, keys: Keyspace, api: 
   const ids: string[] = [];
   for (let i = 0; i < ISSUED_FOR_MEMORY; i += 50) {
     const batch = await Promise.all(
-      Array.from({ length: 50 }, () => fetch(`${api.url}/3.0/captcha`).then((r) => r.json() as Promise<{ response: { captchaResponse: { imageHash: string } } }>)),
+      Array.from({ length: 50 }, async () => {
+        const reply = await fetch(`${api.url}/3.0/captcha`);
+        if (!reply.ok) throw new Error(`issue for the memory weighing: ${reply.status} ${await reply.text()}`);
+        return (await reply.json()) as { response: { captchaResponse: { imageHash: string } } };
+      }),
     );
     ids.push(...batch.map((b) => b.response.captchaResponse.imageHash));
   }
@@ -372,6 +376,8 @@ async function measureTopology(topology: Topology): Promise<TopologyReport> {
     }
     const [firstApi] = apis;
     if (!firstApi) throw new Error('no API process ran');
+    // The runs may have drained the pool: issuing for the weighing must not meet an empty one.
+    await topUpPool(redis, keys, entries, perShard);
     const issued = await measureIssuedMemory(redis, keys, firstApi, topology.primaries);
     return {
       name: topology.name,
