@@ -65,7 +65,8 @@ const rendered = (await pooledEntries(redis, keys, 0)).slice(0, 100);
 
 const memoryBeforePool = await usedMemory();
 // Enough for the fastest scenarios (issue, widget challenge) to never find the pool empty.
-const pooledCopies = 40_000 * (seconds + 1);
+// Two paths drain it (warm-up and full-speed run at up to 25,000 req/s, then a fixed-rate run), then the memory phase's 20,000 issues.
+const pooledCopies = 2 * (25_000 * (seconds + 1) + FIXED_RATE * seconds) + 20_000;
 // Through the pool adapter, as a worker writes: each entry under its own id, the ids on the shard's list.
 const poolClient = createRedisClient(standaloneRedis(redisServer.url), { failFast: false });
 const poolWriter = new RedisPool(poolClient, keys);
@@ -288,7 +289,13 @@ await reference.stop();
 const measureBytesPerLive = async (): Promise<number> => {
   const liveCount = 20_000;
   const beforeIssue = await usedMemory();
-  for (let i = 0; i < liveCount; i += 200) await Promise.all(Array.from({ length: 200 }, () => fetch(`${base}/3.0/captcha`).then((r) => r.arrayBuffer())));
+  const issue = async (): Promise<void> => {
+    const response = await fetch(`${base}/3.0/captcha`);
+    // A failed issue stores nothing: counting it would understate the bytes per captcha.
+    if (!response.ok) throw new Error(`issue answered ${String(response.status)}: ${await response.text()}`);
+    await response.arrayBuffer();
+  };
+  for (let i = 0; i < liveCount; i += 200) await Promise.all(Array.from({ length: 200 }, issue));
   return bytesPerPooled + ((await usedMemory()) - beforeIssue) / liveCount;
 };
 const bytesPerLive = only ? Number.NaN : await measureBytesPerLive();
