@@ -65,8 +65,8 @@ const rendered = (await pooledEntries(redis, keys, 0)).slice(0, 100);
 
 const memoryBeforePool = await usedMemory();
 // Enough for the fastest scenarios (issue, widget challenge) to never find the pool empty.
-// Two paths drain it (warm-up and full-speed run at up to 25,000 req/s, then a fixed-rate run), then the memory phase's 20,000 issues.
-const pooledCopies = 2 * (25_000 * (seconds + 1) + FIXED_RATE * seconds) + 20_000;
+// Two paths drain it (warm-up and full-speed run at up to 30,000 req/s, then a fixed-rate run), then the memory phase's 20,000 issues.
+const pooledCopies = 2 * (30_000 * (seconds + 1) + FIXED_RATE * seconds) + 20_000;
 // Through the pool adapter, as a worker writes: each entry under its own id, the ids on the shard's list.
 const poolClient = createRedisClient(standaloneRedis(redisServer.url), { failFast: false });
 const poolWriter = new RedisPool(poolClient, keys);
@@ -106,8 +106,8 @@ async function liveCaptchas(count: number, binding: string): Promise<[string, st
   return pairs;
 }
 
-// Enough live captchas and tokens that no request repeats one, at up to ~25,000 req/s.
-const perScenario = Math.ceil(25_000 * (seconds + 1));
+// Enough live captchas and tokens that no request repeats one, at up to ~40,000 req/s (a reference on a quiet machine).
+const perScenario = Math.ceil(40_000 * (seconds + 1));
 const cycle = <T>(items: T[]): (() => T) => {
   let i = 0;
   return () => items[i++ % items.length];
