@@ -12,10 +12,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_AUDIO_PROFILE, renderAudioCaptcha, speakAnswer, type AudioCaptchaProfile } from '../shared/audio/audio-captcha.js';
-import { loadSpeechClips } from '../shared/audio/clip-files.js';
-import { ALPHABET, randomAnswer } from '../shared/captcha/alphabet.js';
-import { newSeed, seededRandom } from '../shared/render/random.js';
+import { DEFAULT_AUDIO_PROFILE, renderAudioCaptcha, speakAnswer, type AudioCaptchaProfile } from '../shared/domain/audio/audio-captcha.js';
+import { loadSpeechClips } from '../shared/adapters/audio-clip-files.js';
+import { ALPHABET, randomAnswer } from '../shared/domain/captcha/alphabet.js';
+import { newSeed, seededRandom } from '../shared/domain/render/random.js';
 import { pocketsphinxAvailable, SPHINX_CONFIGS, sphinxRead } from './audio/pocketsphinx.js';
 import { TEMPLATE_SETTINGS, TemplateReader } from './audio/template-attack.js';
 import { score, tuneOnCalibration } from './attack-tuning.js';

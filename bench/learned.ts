@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ALPHABET } from '../shared/captcha/alphabet.js';
+import { ALPHABET } from '../shared/domain/captcha/alphabet.js';
 import { deploymentStyle, writeDataset, type DeploymentStyle, type WrittenDataset } from './learned/dataset.js';
 import { LEVELS, parseOptions, type LearnedOptions } from './learned/options.js';
 import { markdownReport, type TrainingResults } from './learned/report.js';

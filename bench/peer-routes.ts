@@ -6,7 +6,7 @@
  * - Cap (`@cap.js/server`): `validateToken` splits the token, SHA-256s its
  *   secret half, reads the stored expiry and deletes it (single use) through
  *   the library's storage hooks, which here are one Redis key per token.
- * - ALTCHA (`altcha-lib`, v2, as shared/pow/puzzle.ts configures it):
+ * - ALTCHA (`altcha-lib`, v2, as shared/domain/pow/puzzle.ts configures it):
  *   `verifySolution` checks the challenge's HMAC signature and the derived
  *   key's HMAC signature. The library keeps no record of solutions it has
  *   seen, so, as its documentation asks of the server, the route marks the

@@ -6,9 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../shared/config.js';
-import { systemClock } from '../shared/clock.js';
-import { PowPuzzles, type PuzzlePayload } from '../shared/pow/puzzle.js';
+import { loadConfig } from '../shared/runtime/config.js';
+import { systemClock } from '../shared/domain/clock.js';
+import { PowPuzzles, type PuzzlePayload } from '../shared/domain/pow/puzzle.js';
 import { launchChromium } from '../tooling/browser.js';
 import { solveForTest } from '../tooling/pow.js';
 import { spawnApi } from '../tooling/service-processes.js';

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { keyspace } from '../shared/redis/keys.js';
+import { keyspace } from '../shared/adapters/redis/keys.js';
 import { spawnService } from '../tooling/service-processes.js';
 import { startRedisServer } from '../tooling/redis-server.js';
 

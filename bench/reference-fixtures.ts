@@ -121,7 +121,7 @@ export async function capTokens(redis: Redis, prefix: string, count: number): Pr
 
 /**
  * Solved ALTCHA v2 challenges, base64 of `{challenge, solution}` as its
- * widget posts them, signed as shared/pow/puzzle.ts signs ours (signature and
+ * widget posts them, signed as shared/domain/pow/puzzle.ts signs ours (signature and
  * key signature). The secret counter is 0: verification costs the same
  * whatever the work, and preparation stays quick. WebCrypto runs on the
  * thread pool, so a batch at a time goes in parallel.

@@ -6,7 +6,7 @@
  */
 import { Router } from '@koa/router';
 import type { Redis } from 'ioredis';
-import { decodeEntry } from '../shared/captcha/captcha-entry.js';
+import { decodeEntry } from '../shared/domain/captcha/captcha-entry.js';
 
 /** Where the reference routes keep their data, apart from the API's keys. */
 export const referenceKeys = (prefix: string) =>

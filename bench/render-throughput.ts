@@ -1,8 +1,8 @@
 import { Resvg } from '@resvg/resvg-js';
 import svgCaptcha from 'svg-captcha';
-import { randomAnswer } from '../shared/captcha/alphabet.js';
-import { newSeed } from '../shared/render/random.js';
-import { renderCaptcha } from '../shared/render/renderer.js';
+import { randomAnswer } from '../shared/domain/captcha/alphabet.js';
+import { newSeed } from '../shared/domain/render/random.js';
+import { renderCaptcha } from '../shared/domain/render/renderer.js';
 
 export interface RenderFigure {
   readonly name: string;

@@ -4,7 +4,7 @@
  * mixes issue, image, check and siteverify. Reports the error rate, latency
  * percentiles and Redis memory drift. Usage: npm run soak -- [seconds] [requests/s]
  */
-import { loadConfig } from '../shared/config.js';
+import { loadConfig } from '../shared/runtime/config.js';
 import { startLocalCluster } from '../tooling/local-cluster.js';
 import { solveWidget, withAdmin } from '../tooling/token-api.js';
 

@@ -6,8 +6,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { contactSheet, styleSheet } from './hardness/contact-sheet.js';
-import { renderStyleFor } from '../shared/render/render-style.js';
-import { renderCaptcha } from '../shared/render/renderer.js';
+import { renderStyleFor } from '../shared/domain/render/render-style.js';
+import { renderCaptcha } from '../shared/domain/render/renderer.js';
 
 const write = (path: string, png: Buffer): void => {
   writeFileSync(path, png);

@@ -5,14 +5,14 @@
  * the API's operations port does the same through the same functions.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../shared/config.js';
-import { AppError } from '../shared/errors.js';
-import { connectRedis, createRedisClient } from '../shared/redis/client.js';
-import { redisSiteAdmin } from '../shared/redis/redis-site-admin.js';
-import { auditQueryInput, newAccountInput, newKeyInput, newSiteInput, parseAdminInput } from '../shared/sites/admin-input.js';
-import type { AuditEntry } from '../shared/sites/ports.js';
-import type { NewKey } from '../shared/sites/site-admin.js';
-import { modeOf, type ApiKeyInfo, type Site } from '../shared/sites/site.js';
+import { loadConfig } from '../shared/runtime/config.js';
+import { AppError } from '../shared/domain/errors.js';
+import { connectRedis, createRedisClient } from '../shared/adapters/redis/client.js';
+import { redisSiteAdmin } from '../shared/adapters/redis/redis-site-admin.js';
+import { auditQueryInput, newAccountInput, newKeyInput, newSiteInput, parseAdminInput } from '../shared/domain/sites/admin-input.js';
+import type { AuditEntry } from '../shared/domain/sites/ports.js';
+import type { NewKey } from '../shared/domain/sites/site-admin.js';
+import { modeOf, type ApiKeyInfo, type Site } from '../shared/domain/sites/site.js';
 
 const HELP = `Usage: npm run admin -- <command> [options]
 

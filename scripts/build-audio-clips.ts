@@ -2,7 +2,7 @@
  * Part of `npm run build`: speaks every answer character with Debian's
  * espeak-ng (offline, no service is ever called) in a few voices, and writes
  * the clips the audio captcha is made of to dist/audio/ (see
- * shared/audio/speech-clips.ts). Unchanged inputs skip the work.
+ * shared/domain/audio/speech-clips.ts). Unchanged inputs skip the work.
  *
  * Usage: node dist/scripts/build-audio-clips.js [output dir]
  */
@@ -10,12 +10,12 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALPHABET } from '../shared/captcha/alphabet.js';
-import { compress, fadeEdges, normalise, resample, toInt16, trimSilence } from '../shared/audio/pcm.js';
-import { CLIPS_FORMAT_VERSION, CLIPS_MANIFEST, CLIPS_PCM, type ClipEntry, type ClipsManifest } from '../shared/audio/speech-clips.js';
-import { decodeWav } from '../shared/audio/wav.js';
-import { projectRoot } from '../shared/process/project-root.js';
-import { isMainModule } from '../shared/process/run-service.js';
+import { ALPHABET } from '../shared/domain/captcha/alphabet.js';
+import { compress, fadeEdges, normalise, resample, toInt16, trimSilence } from '../shared/domain/audio/pcm.js';
+import { CLIPS_FORMAT_VERSION, CLIPS_MANIFEST, CLIPS_PCM, type ClipEntry, type ClipsManifest } from '../shared/domain/audio/speech-clips.js';
+import { decodeWav } from '../shared/domain/audio/wav.js';
+import { projectRoot } from '../shared/runtime/project-root.js';
+import { isMainModule } from '../shared/runtime/run-service.js';
 
 /** Telephone band: letter names stay clear, and a clip costs 8 KB a second before µ-law halves it. */
 const SAMPLE_RATE = 8000;

@@ -4,8 +4,8 @@
  * fails when the document and the config module disagree.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { configDocs } from '../shared/config.js';
-import { isMainModule } from '../shared/process/run-service.js';
+import { configDocs } from '../shared/runtime/config.js';
+import { isMainModule } from '../shared/runtime/run-service.js';
 
 const HEADER = '| variable | default | meaning |\n| --- | --- | --- |\n';
 

@@ -1,7 +1,7 @@
-import { decodeEntry } from '../shared/captcha/captcha-entry.js';
-import { loadConfig } from '../shared/config.js';
-import { openRedisConnection, primariesOf, standaloneRedis, type RedisConnection, type RedisSettings } from '../shared/redis/connection.js';
-import { keyspace } from '../shared/redis/keys.js';
+import { decodeEntry } from '../shared/domain/captcha/captcha-entry.js';
+import { loadConfig } from '../shared/runtime/config.js';
+import { openRedisConnection, primariesOf, standaloneRedis, type RedisConnection, type RedisSettings } from '../shared/adapters/redis/connection.js';
+import { keyspace } from '../shared/adapters/redis/keys.js';
 
 const DEFAULT_SHARDS = loadConfig({}).poolShards;
 

@@ -1,4 +1,4 @@
-import type { PuzzleChallenge, PuzzlePayload } from '../shared/pow/puzzle.js';
+import type { PuzzleChallenge, PuzzlePayload } from '../shared/domain/pow/puzzle.js';
 import { solvePuzzle } from '../services/api/widget/pow-solver.js';
 import type { CaptchaAnswers } from './captcha-answers.js';
 import { call } from './api-client.js';

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connectRedis } from '../shared/redis/client.js';
-import { openRedisConnection, standaloneRedis, type RedisSettings } from '../shared/redis/connection.js';
+import { connectRedis } from '../shared/adapters/redis/client.js';
+import { openRedisConnection, standaloneRedis, type RedisSettings } from '../shared/adapters/redis/connection.js';
 import { freePort } from './free-port.js';
 import { waitFor } from './wait-for.js';
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { projectRoot } from '../shared/process/project-root.js';
+import { projectRoot } from '../shared/runtime/project-root.js';
 import { freePort } from './free-port.js';
 import { waitFor } from './wait-for.js';
 

@@ -3,10 +3,10 @@
  * there and redis-server is installed, a private Redis is started for the run.
  */
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig, type Config } from '../shared/config.js';
-import { connectRedis, createRedisClient } from '../shared/redis/client.js';
-import { describeRedis, redisMode, standaloneRedis, type RedisSettings } from '../shared/redis/connection.js';
-import { redisSiteAdmin } from '../shared/redis/redis-site-admin.js';
+import { ConfigError, loadConfig, type Config } from '../shared/runtime/config.js';
+import { connectRedis, createRedisClient } from '../shared/adapters/redis/client.js';
+import { describeRedis, redisMode, standaloneRedis, type RedisSettings } from '../shared/adapters/redis/connection.js';
+import { redisSiteAdmin } from '../shared/adapters/redis/redis-site-admin.js';
 import { redisAnswers, redisServerInstalled, startRedisServer, type RedisServer } from './redis-server.js';
 import { startService, type ServiceName, type ServiceProcess } from './service-processes.js';
 

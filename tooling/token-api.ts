@@ -1,7 +1,7 @@
-import type { Config } from '../shared/config.js';
-import { createRedisClient } from '../shared/redis/client.js';
-import { redisSiteAdmin } from '../shared/redis/redis-site-admin.js';
-import type { SiteAdmin } from '../shared/sites/site-admin.js';
+import type { Config } from '../shared/runtime/config.js';
+import { createRedisClient } from '../shared/adapters/redis/client.js';
+import { redisSiteAdmin } from '../shared/adapters/redis/redis-site-admin.js';
+import type { SiteAdmin } from '../shared/domain/sites/site-admin.js';
 import type { CaptchaAnswers } from './captcha-answers.js';
 import { call } from './api-client.js';
 

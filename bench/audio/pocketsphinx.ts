@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resample, toInt16 } from '../../shared/audio/pcm.js';
+import { resample, toInt16 } from '../../shared/domain/audio/pcm.js';
 
 /**
  * An offline speech-recogniser attack: Debian's pocketsphinx (CMU Sphinx,

@@ -1,5 +1,5 @@
-import { stretch } from '../../shared/audio/pcm.js';
-import type { SpeechClips } from '../../shared/audio/speech-clips.js';
+import { stretch } from '../../shared/domain/audio/pcm.js';
+import type { SpeechClips } from '../../shared/domain/audio/speech-clips.js';
 
 /**
  * The attack of someone who has our source: they build the same speech clips

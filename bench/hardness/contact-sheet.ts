@@ -1,10 +1,10 @@
 import { Resvg } from '@resvg/resvg-js';
-import { randomAnswer } from '../../shared/captcha/alphabet.js';
-import { DIFFICULTY_PROFILES, IMAGE_HEIGHT, IMAGE_WIDTH, type Difficulty } from '../../shared/render/captcha-svg.js';
-import { glyphOutline } from '../../shared/render/glyphs.js';
-import { newSeed } from '../../shared/render/random.js';
-import { DEFAULT_STYLE, type RenderStyle } from '../../shared/render/render-style.js';
-import { renderCaptcha } from '../../shared/render/renderer.js';
+import { randomAnswer } from '../../shared/domain/captcha/alphabet.js';
+import { DIFFICULTY_PROFILES, IMAGE_HEIGHT, IMAGE_WIDTH, type Difficulty } from '../../shared/domain/render/captcha-svg.js';
+import { glyphOutline } from '../../shared/domain/render/glyphs.js';
+import { newSeed } from '../../shared/domain/render/random.js';
+import { DEFAULT_STYLE, type RenderStyle } from '../../shared/domain/render/render-style.js';
+import { renderCaptcha } from '../../shared/domain/render/renderer.js';
 
 const COLUMNS = 4;
 const LABEL = 26;

@@ -6,11 +6,11 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomAnswer } from '../../shared/captcha/alphabet.js';
-import { DIFFICULTY_PROFILES, type Difficulty } from '../../shared/render/captcha-svg.js';
-import { newSeed } from '../../shared/render/random.js';
-import { DEFAULT_STYLE, renderStyleFor, type RenderStyle } from '../../shared/render/render-style.js';
-import { renderCaptcha } from '../../shared/render/renderer.js';
+import { randomAnswer } from '../../shared/domain/captcha/alphabet.js';
+import { DIFFICULTY_PROFILES, type Difficulty } from '../../shared/domain/render/captcha-svg.js';
+import { newSeed } from '../../shared/domain/render/random.js';
+import { DEFAULT_STYLE, renderStyleFor, type RenderStyle } from '../../shared/domain/render/render-style.js';
+import { renderCaptcha } from '../../shared/domain/render/renderer.js';
 import { decodeGrayPng } from './gray-png.js';
 
 export const ANSWER_LENGTH = 6;

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { Difficulty } from '../../shared/render/captcha-svg.js';
+import type { Difficulty } from '../../shared/domain/render/captcha-svg.js';
 
 export const LEVELS: readonly Difficulty[] = ['easy', 'normal', 'hard'];
 

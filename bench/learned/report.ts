@@ -1,4 +1,4 @@
-import type { Difficulty } from '../../shared/render/captcha-svg.js';
+import type { Difficulty } from '../../shared/domain/render/captcha-svg.js';
 
 /** `default` (the public style) or a deployment style's label. */
 export type StyleName = string;

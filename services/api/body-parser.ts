@@ -1,7 +1,7 @@
 import busboy from 'busboy';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { koaBody } from 'koa-body';
-import { AppError, badRequest } from '../../shared/errors.js';
+import { AppError, badRequest } from '../../shared/domain/errors.js';
 import { toAppError } from './wire/to-app-error.js';
 
 const MAX_FIELDS = 50;

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
-import type { CaptchaMetrics } from '../../shared/metrics/captcha-metrics.js';
+import type { CaptchaMetrics } from '../../shared/adapters/metrics/captcha-metrics.js';
 
 /**
  * Times every request into the duration histogram and writes one debug log

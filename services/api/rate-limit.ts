@@ -1,9 +1,9 @@
 import type { Middleware } from 'koa';
-import { clientId } from '../../shared/abuse/client-id.js';
-import type { RateLimiter } from '../../shared/abuse/ports.js';
-import { checksFor, type DefaultLimits, type RateLimitAction } from '../../shared/abuse/rate-limits.js';
-import { AppError } from '../../shared/errors.js';
-import type { CaptchaMetrics } from '../../shared/metrics/captcha-metrics.js';
+import { clientId } from '../../shared/domain/abuse/client-id.js';
+import type { RateLimiter } from '../../shared/domain/abuse/ports.js';
+import { checksFor, type DefaultLimits, type RateLimitAction } from '../../shared/domain/abuse/rate-limits.js';
+import { AppError } from '../../shared/domain/errors.js';
+import type { CaptchaMetrics } from '../../shared/adapters/metrics/captcha-metrics.js';
 
 /** Builds the middleware that holds one action to its per-client limits (the site's own, when a route loaded one). */
 export type RateLimitGate = (action: RateLimitAction) => Middleware;

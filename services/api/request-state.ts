@@ -1,4 +1,4 @@
-import type { Site } from '../../shared/sites/site.js';
+import type { Site } from '../../shared/domain/sites/site.js';
 import type { ErrorRenderer } from './error-handler.js';
 
 /** What the API's middleware leaves on `ctx.state` for the handlers after it. */

@@ -1,17 +1,17 @@
 import type { AddressInfo } from 'node:net';
 import { UnrecoverableError, Worker } from 'bullmq';
-import { PoolPolicy } from '../../shared/captcha/pool-policy.js';
-import { PoolRefiller } from '../../shared/captcha/pool-refiller.js';
-import { loadConfig, type Config } from '../../shared/config.js';
-import { createLogger } from '../../shared/logger.js';
+import { PoolPolicy } from '../../shared/domain/captcha/pool-policy.js';
+import { PoolRefiller } from '../../shared/domain/captcha/pool-refiller.js';
+import { loadConfig, type Config } from '../../shared/runtime/config.js';
+import { createLogger } from '../../shared/runtime/logger.js';
 import {
   createRegistry,
   redisErrorsCounter,
   registerPoolGauges,
   registerQueueGauges,
   RenderMetrics,
-} from '../../shared/metrics/captcha-metrics.js';
-import { isMainModule, runService } from '../../shared/process/run-service.js';
+} from '../../shared/adapters/metrics/captcha-metrics.js';
+import { isMainModule, runService } from '../../shared/runtime/run-service.js';
 import {
   BullRefillRequester,
   bullConnection,
@@ -19,14 +19,14 @@ import {
   isRefillJobData,
   REFILL_QUEUE,
   type RefillJobData,
-} from '../../shared/queue/refill-queue.js';
-import { assertNoEviction, assertSupportedRedis, connectRedis, createRedisClient } from '../../shared/redis/client.js';
-import { closeRedisConnection } from '../../shared/redis/connection.js';
-import { keyspace } from '../../shared/redis/keys.js';
-import { RedisPool } from '../../shared/redis/redis-pool.js';
-import { renderPoolEntries } from '../../shared/render/pool-entries.js';
-import { renderStyleFor } from '../../shared/render/render-style.js';
-import { startOpsServer } from '../../shared/process/ops-server.js';
+} from '../../shared/adapters/queue/refill-queue.js';
+import { assertNoEviction, assertSupportedRedis, connectRedis, createRedisClient } from '../../shared/adapters/redis/client.js';
+import { closeRedisConnection } from '../../shared/adapters/redis/connection.js';
+import { keyspace } from '../../shared/adapters/redis/keys.js';
+import { RedisPool } from '../../shared/adapters/redis/redis-pool.js';
+import { renderPoolEntries } from '../../shared/domain/render/pool-entries.js';
+import { renderStyleFor } from '../../shared/domain/render/render-style.js';
+import { startOpsServer } from '../../shared/runtime/ops-server.js';
 
 /** BullMQ's own default lock: long enough for any batch, even on a starved CPU. */
 const MIN_LOCK_DURATION_MS = 30_000;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config.js';
+import { loadConfig } from '../../shared/runtime/config.js';
 import { call } from '../../tooling/api-client.js';
 import { startLocalCluster, type LocalCluster } from '../../tooling/local-cluster.js';
 import { siteverify, solveWidget, withAdmin } from '../../tooling/token-api.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashSlot } from '../../shared/redis/hash-slot.js';
-import { poolShardTag } from '../../shared/redis/keys.js';
+import { hashSlot } from '../../shared/adapters/redis/hash-slot.js';
+import { poolShardTag } from '../../shared/adapters/redis/keys.js';
 import type { CaptchaAnswers } from '../../tooling/captcha-answers.js';
 import { waitFor } from '../../tooling/wait-for.js';
 import { startServicesUnderTest, type ServicesUnderTest } from '../support/services-under-test.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config.js';
+import { loadConfig } from '../../shared/runtime/config.js';
 import { call } from '../../tooling/api-client.js';
 import { startLocalCluster, type LocalCluster } from '../../tooling/local-cluster.js';
 import { scrape, valueOf } from '../support/metrics.js';

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../shared/config.js';
-import { keyspace } from '../../shared/redis/keys.js';
-import { hashApiKey } from '../../shared/sites/site.js';
+import { loadConfig, type Config } from '../../shared/runtime/config.js';
+import { keyspace } from '../../shared/adapters/redis/keys.js';
+import { hashApiKey } from '../../shared/domain/sites/site.js';
 import { startLocalCluster, type LocalCluster } from '../../tooling/local-cluster.js';
 import { siteverify, withAdmin } from '../../tooling/token-api.js';
 import { waitFor } from '../../tooling/wait-for.js';

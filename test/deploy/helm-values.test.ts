@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { configDocs } from '../../shared/config.js';
+import { configDocs } from '../../shared/runtime/config.js';
 import { deepMerge, renderChart, valuesSchemaErrors } from '../support/helm-template.js';
 import { secretAccess, strictSchemaErrors, workloadOf, type K8sObject } from '../support/k8s-checks.js';
 
@@ -74,7 +74,7 @@ describe('values.schema.json', () => {
       .filter((name) => !chartSet.includes(name) && !secret.includes(name));
     const listed = schema.properties.config.propertyNames.enum;
     const missing = expected.filter((name) => !listed.includes(name));
-    expect(missing, 'a new variable of shared/config.ts: add it to config.propertyNames.enum in values.schema.json').toEqual([]);
+    expect(missing, 'a new variable of shared/runtime/config.ts: add it to config.propertyNames.enum in values.schema.json').toEqual([]);
     expect(listed.filter((name) => !expected.includes(name)), 'not a variable the chart may take in config').toEqual([]);
   });
 });

@@ -132,7 +132,7 @@ describe("the shipped tsconfig's output tree", () => {
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
   it('holds the services, their shared code and the admin CLI', () => {
-    expect(emitted).toEqual(expect.arrayContaining(['services/api/main.js', 'services/worker/main.js', 'scripts/admin.js', 'shared/config.js']));
+    expect(emitted).toEqual(expect.arrayContaining(['services/api/main.js', 'services/worker/main.js', 'scripts/admin.js', 'shared/runtime/config.js']));
   });
 
   it('holds no benchmark, test or tooling file', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { configDocs } from '../../shared/config.js';
+import { configDocs } from '../../shared/runtime/config.js';
 import { renderChart } from '../support/helm-template.js';
 import {
   envNames,

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config.js';
-import { redisMode } from '../../shared/redis/connection.js';
+import { loadConfig } from '../../shared/runtime/config.js';
+import { redisMode } from '../../shared/adapters/redis/connection.js';
 import { deepMerge, renderChart } from '../support/helm-template.js';
 import { containerEnv, kustomize, secretAccess, strictSchemaErrors, workloadOf, workloads, type K8sObject } from '../support/k8s-checks.js';
 

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeEntry } from '../../shared/captcha/captcha-entry.js';
-import { RefillQueue } from '../../shared/queue/refill-queue.js';
-import { standaloneRedis } from '../../shared/redis/connection.js';
-import { keyspace } from '../../shared/redis/keys.js';
-import { pooledEntries } from '../../shared/redis/redis-pool.js';
+import { decodeEntry } from '../../shared/domain/captcha/captcha-entry.js';
+import { RefillQueue } from '../../shared/adapters/queue/refill-queue.js';
+import { standaloneRedis } from '../../shared/adapters/redis/connection.js';
+import { keyspace } from '../../shared/adapters/redis/keys.js';
+import { pooledEntries } from '../../shared/adapters/redis/redis-pool.js';
 import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
 import { startNginx, type Nginx } from '../../tooling/nginx.js';
 import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../shared/config.js';
+import type { Config } from '../../shared/runtime/config.js';
 import { messagesFor } from '../../services/api/widget/i18n.js';
 import type { CaptchaAnswers } from '../../tooling/captcha-answers.js';
 import type { ApiProcess } from '../../tooling/service-processes.js';

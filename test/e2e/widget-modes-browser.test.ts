@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../shared/config.js';
+import type { Config } from '../../shared/runtime/config.js';
 import type { CaptchaAnswers } from '../../tooling/captcha-answers.js';
 import type { ApiProcess } from '../../tooling/service-processes.js';
 import { waitFor } from '../../tooling/wait-for.js';

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startApi } from '../../services/api/main.js';
-import { createRedisClient } from '../../shared/redis/client.js';
-import { keyspace } from '../../shared/redis/keys.js';
+import { createRedisClient } from '../../shared/adapters/redis/client.js';
+import { keyspace } from '../../shared/adapters/redis/keys.js';
 import { call } from '../../tooling/api-client.js';
 import { startRedisServer } from '../../tooling/redis-server.js';
 import { siteverify, solveWidget, withAdmin, SITE_ORIGIN } from '../../tooling/token-api.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { defaultClipsDir } from '../../shared/audio/clip-files.js';
-import { decodeWav, WAVE_FORMAT_MULAW } from '../../shared/audio/wav.js';
+import { defaultClipsDir } from '../../shared/adapters/audio-clip-files.js';
+import { decodeWav, WAVE_FORMAT_MULAW } from '../../shared/domain/audio/wav.js';
 import { buildAudioClips } from '../../scripts/build-audio-clips.js';
 import { call, issueCaptcha } from '../../tooling/api-client.js';
 import { startInProcessCluster, type InProcessCluster } from '../support/cluster.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startApi, type RunningApi } from '../../services/api/main.js';
-import type { PuzzleChallenge } from '../../shared/pow/puzzle.js';
+import type { PuzzleChallenge } from '../../shared/domain/pow/puzzle.js';
 import { call } from '../../tooling/api-client.js';
 import { startInProcessCluster, type InProcessCluster } from '../support/cluster.js';
 import { encodeProof, solveForTest } from '../../tooling/pow.js';

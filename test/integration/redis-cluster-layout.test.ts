@@ -1,8 +1,8 @@
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../shared/config.js';
-import { connectRedis, createRedisClient, type RedisClient } from '../../shared/redis/client.js';
-import { keyspace } from '../../shared/redis/keys.js';
+import { loadConfig } from '../../shared/runtime/config.js';
+import { connectRedis, createRedisClient, type RedisClient } from '../../shared/adapters/redis/client.js';
+import { keyspace } from '../../shared/adapters/redis/keys.js';
 import { testConfig } from '../support/test-config.js';
 
 /** Runs in the integration-cluster project only: how the keyspace lies on a real 3-primary Cluster. */

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { decodeEntry, encodeEntry } from '../../shared/captcha/captcha-entry.js';
-import { connectRedis, createRedisClient, type RedisClient } from '../../shared/redis/client.js';
-import { keyspace, poolShardTag } from '../../shared/redis/keys.js';
-import { RedisIssuedCaptchas } from '../../shared/redis/redis-issued-captchas.js';
-import { RedisPool } from '../../shared/redis/redis-pool.js';
+import { decodeEntry, encodeEntry } from '../../shared/domain/captcha/captcha-entry.js';
+import { connectRedis, createRedisClient, type RedisClient } from '../../shared/adapters/redis/client.js';
+import { keyspace, poolShardTag } from '../../shared/adapters/redis/keys.js';
+import { RedisIssuedCaptchas } from '../../shared/adapters/redis/redis-issued-captchas.js';
+import { RedisPool } from '../../shared/adapters/redis/redis-pool.js';
 import { testConfig } from '../support/test-config.js';
 
 const pooled = (answer: string): Buffer => encodeEntry({ answer, difficulty: 'normal', png: Buffer.from(`png of ${answer}`), binding: '' });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connectRedis, createRedisClient, type RedisClient } from '../../shared/redis/client.js';
-import { keyspace } from '../../shared/redis/keys.js';
-import { RedisClientSignals, RedisUsedPuzzles } from '../../shared/redis/redis-pow.js';
+import { connectRedis, createRedisClient, type RedisClient } from '../../shared/adapters/redis/client.js';
+import { keyspace } from '../../shared/adapters/redis/keys.js';
+import { RedisClientSignals, RedisUsedPuzzles } from '../../shared/adapters/redis/redis-pow.js';
 import { testConfig } from '../support/test-config.js';
 
 const WINDOW = 60_000;

@@ -1,4 +1,4 @@
-import type { Config } from '../../shared/config.js';
+import type { Config } from '../../shared/runtime/config.js';
 import { startApi, type RunningApi } from '../../services/api/main.js';
 import { startWorker, type RunningWorker } from '../../services/worker/main.js';
 import { CaptchaAnswers } from '../../tooling/captcha-answers.js';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { loadConfig, type Config } from '../../shared/config.js';
+import { loadConfig, type Config } from '../../shared/runtime/config.js';
 import { launchChromium } from '../../tooling/browser.js';
 import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
 import { freePort } from '../../tooling/free-port.js';

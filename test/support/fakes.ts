@@ -1,12 +1,12 @@
-import type { Clock } from '../../shared/clock.js';
-import type { AuditEntry, AuditLog, AuditQuery, AuditRecord, DataEpoch, MarkResult, SiteRepository, StoredApiKey, UsedTokens } from '../../shared/sites/ports.js';
-import { SiteAdmin } from '../../shared/sites/site-admin.js';
-import type { Account, ApiKeyInfo, Site } from '../../shared/sites/site.js';
-import { encodeBinding } from '../../shared/captcha/captcha-entry.js';
-import { newCaptchaId } from '../../shared/captcha/captcha-id.js';
-import type { IssuedCaptchas, PoolIssue, PoolReader, PoolWriter, RefillRequester } from '../../shared/captcha/ports.js';
-import type { ClientSignal, SignalCounts, SignalWindows } from '../../shared/pow/pow-policy.js';
-import type { ClientSignals, UsedPuzzles } from '../../shared/pow/ports.js';
+import type { Clock } from '../../shared/domain/clock.js';
+import type { AuditEntry, AuditLog, AuditQuery, AuditRecord, DataEpoch, MarkResult, SiteRepository, StoredApiKey, UsedTokens } from '../../shared/domain/sites/ports.js';
+import { SiteAdmin } from '../../shared/domain/sites/site-admin.js';
+import type { Account, ApiKeyInfo, Site } from '../../shared/domain/sites/site.js';
+import { encodeBinding } from '../../shared/domain/captcha/captcha-entry.js';
+import { newCaptchaId } from '../../shared/domain/captcha/captcha-id.js';
+import type { IssuedCaptchas, PoolIssue, PoolReader, PoolWriter, RefillRequester } from '../../shared/domain/captcha/ports.js';
+import type { ClientSignal, SignalCounts, SignalWindows } from '../../shared/domain/pow/pow-policy.js';
+import type { ClientSignals, UsedPuzzles } from '../../shared/domain/pow/ports.js';
 
 /** A clock whose time moves only when told to, or when someone sleeps on it. */
 export class FakeClock implements Clock {

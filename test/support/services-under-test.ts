@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../shared/config.js';
+import { loadConfig } from '../../shared/runtime/config.js';
 import { CaptchaAnswers } from '../../tooling/captcha-answers.js';
 import { spawnApi, spawnService, type ServiceProcess } from '../../tooling/service-processes.js';
 import { withAdmin } from '../../tooling/token-api.js';

@@ -1,6 +1,6 @@
-import { ALPHABET } from '../../shared/captcha/alphabet.js';
-import { toInt16 } from '../../shared/audio/pcm.js';
-import { CLIPS_FORMAT_VERSION, parseSpeechClips, type ClipEntry, type ClipsManifest, type SpeechClips } from '../../shared/audio/speech-clips.js';
+import { ALPHABET } from '../../shared/domain/captcha/alphabet.js';
+import { toInt16 } from '../../shared/domain/audio/pcm.js';
+import { CLIPS_FORMAT_VERSION, parseSpeechClips, type ClipEntry, type ClipsManifest, type SpeechClips } from '../../shared/domain/audio/speech-clips.js';
 
 export const SYNTHETIC_RATE = 8000;
 export const SYNTHETIC_CLIP_SECONDS = 0.3;

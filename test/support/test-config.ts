@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { loadConfig, type Config } from '../../shared/config.js';
+import { loadConfig, type Config } from '../../shared/runtime/config.js';
 import { UNDER_MEASUREMENT } from '../../tooling/service-processes.js';
 
 declare module 'vitest' {

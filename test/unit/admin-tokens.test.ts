@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../shared/config.js';
-import { AdminTokens, MAX_ADMIN_TOKEN_LENGTH } from '../../shared/sites/admin-tokens.js';
+import { ConfigError, loadConfig } from '../../shared/runtime/config.js';
+import { AdminTokens, MAX_ADMIN_TOKEN_LENGTH } from '../../shared/domain/sites/admin-tokens.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const TOKEN = 'dGhpcyBpcyBhIHRlc3QgdG9rZW4gb2YgMzIgYnl0ZXMhIQ';

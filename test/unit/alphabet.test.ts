@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALPHABET, answerEntropyBits, randomAnswer } from '../../shared/captcha/alphabet.js';
+import { ALPHABET, answerEntropyBits, randomAnswer } from '../../shared/domain/captcha/alphabet.js';
 
 describe('answer alphabet', () => {
   it('leaves out characters people confuse', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { answerMatches, MAX_TYPED_ANSWER_LENGTH, normalizeAnswer } from '../../shared/captcha/answer.js';
-import { newCaptchaId, parseCaptchaId } from '../../shared/captcha/captcha-id.js';
+import { answerMatches, MAX_TYPED_ANSWER_LENGTH, normalizeAnswer } from '../../shared/domain/captcha/answer.js';
+import { newCaptchaId, parseCaptchaId } from '../../shared/domain/captcha/captcha-id.js';
 
 describe('answer comparison', () => {
   it('ignores case and surrounding white space', () => {

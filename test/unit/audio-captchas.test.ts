@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AudioCaptchas } from '../../shared/audio/audio-captchas.js';
-import { decodeWav } from '../../shared/audio/wav.js';
-import { encodeEntry } from '../../shared/captcha/captcha-entry.js';
-import { CaptchaStore } from '../../shared/captcha/captcha-store.js';
-import { PoolPolicy } from '../../shared/captcha/pool-policy.js';
-import { AppError } from '../../shared/errors.js';
+import { AudioCaptchas } from '../../shared/domain/audio/audio-captchas.js';
+import { decodeWav } from '../../shared/domain/audio/wav.js';
+import { encodeEntry } from '../../shared/domain/captcha/captcha-entry.js';
+import { CaptchaStore } from '../../shared/domain/captcha/captcha-store.js';
+import { PoolPolicy } from '../../shared/domain/captcha/pool-policy.js';
+import { AppError } from '../../shared/domain/errors.js';
 import { FakeClock, MemoryIssued, MemoryPool, RecordingRefills } from '../support/fakes.js';
 import { syntheticClips } from '../support/synthetic-clips.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_AUDIO_PROFILE, renderAudioCaptcha, speakAnswer } from '../../shared/audio/audio-captcha.js';
-import { compress, fromInt16, normalise, resample, rms, stretch, toInt16, trimSilence } from '../../shared/audio/pcm.js';
-import { parseSpeechClips } from '../../shared/audio/speech-clips.js';
-import { decodeWav, encodeMuLawWav, linearToMuLaw, muLawToLinear, WAVE_FORMAT_MULAW } from '../../shared/audio/wav.js';
-import { seededRandom } from '../../shared/render/random.js';
+import { DEFAULT_AUDIO_PROFILE, renderAudioCaptcha, speakAnswer } from '../../shared/domain/audio/audio-captcha.js';
+import { compress, fromInt16, normalise, resample, rms, stretch, toInt16, trimSilence } from '../../shared/domain/audio/pcm.js';
+import { parseSpeechClips } from '../../shared/domain/audio/speech-clips.js';
+import { decodeWav, encodeMuLawWav, linearToMuLaw, muLawToLinear, WAVE_FORMAT_MULAW } from '../../shared/domain/audio/wav.js';
+import { seededRandom } from '../../shared/domain/render/random.js';
 import { SYNTHETIC_CLIP_SECONDS, SYNTHETIC_RATE, syntheticClipFiles, syntheticClips, toneOf } from '../support/synthetic-clips.js';
 
 const sine = (hz: number, rate: number, seconds: number, amplitude = 0.5): Float32Array =>

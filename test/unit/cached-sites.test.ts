@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CachedSites } from '../../shared/sites/cached-sites.js';
-import type { Site } from '../../shared/sites/site.js';
+import { CachedSites } from '../../shared/domain/sites/cached-sites.js';
+import type { Site } from '../../shared/domain/sites/site.js';
 import { FakeClock, MemorySites } from '../support/fakes.js';
 
 const SITE: Site = { sitekey: 'FCAAAAAAAAAAAAAA', accountId: 'acct_1', name: 'shop', origins: ['https://shop.example'] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEntry, encodeBinding, encodeEntry } from '../../shared/captcha/captcha-entry.js';
-import { DIFFICULTIES } from '../../shared/captcha/difficulty.js';
+import { decodeEntry, encodeBinding, encodeEntry } from '../../shared/domain/captcha/captcha-entry.js';
+import { DIFFICULTIES } from '../../shared/domain/captcha/difficulty.js';
 
 describe('captcha entry codec', () => {
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 250]);

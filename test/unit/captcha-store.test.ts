@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { encodeEntry } from '../../shared/captcha/captcha-entry.js';
-import { CaptchaStore } from '../../shared/captcha/captcha-store.js';
-import { PoolPolicy } from '../../shared/captcha/pool-policy.js';
-import { AppError } from '../../shared/errors.js';
+import { encodeEntry } from '../../shared/domain/captcha/captcha-entry.js';
+import { CaptchaStore } from '../../shared/domain/captcha/captcha-store.js';
+import { PoolPolicy } from '../../shared/domain/captcha/pool-policy.js';
+import { AppError } from '../../shared/domain/errors.js';
 import { FakeClock, MemoryIssued, MemoryPool, RecordingRefills } from '../support/fakes.js';
 
 const png = Buffer.from('89504e47', 'hex');

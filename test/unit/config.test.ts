@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configDocs, ConfigError, loadConfig } from '../../shared/config.js';
+import { configDocs, ConfigError, loadConfig } from '../../shared/runtime/config.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { KeyUsage } from '../../shared/sites/key-usage.js';
-import { hashApiKey } from '../../shared/sites/site.js';
-import { ResponseTokens } from '../../shared/token/response-token.js';
-import { Siteverify } from '../../shared/token/siteverify.js';
+import { KeyUsage } from '../../shared/domain/sites/key-usage.js';
+import { hashApiKey } from '../../shared/domain/sites/site.js';
+import { ResponseTokens } from '../../shared/domain/token/response-token.js';
+import { Siteverify } from '../../shared/domain/token/siteverify.js';
 import { FakeClock, FixedEpoch, MemorySites, memorySiteAdmin, MemoryUsedTokens } from '../support/fakes.js';
 
 /** A repository that only records the writes it was asked for, optionally failing or never answering. */

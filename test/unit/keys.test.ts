@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { newCaptchaId } from '../../shared/captcha/captcha-id.js';
-import { HASH_SLOTS, hashSlot } from '../../shared/redis/hash-slot.js';
-import { keyspace, poolShardTag } from '../../shared/redis/keys.js';
+import { newCaptchaId } from '../../shared/domain/captcha/captcha-id.js';
+import { HASH_SLOTS, hashSlot } from '../../shared/adapters/redis/hash-slot.js';
+import { keyspace, poolShardTag } from '../../shared/adapters/redis/keys.js';
 
 const hashTag = (key: string): string | undefined => /\{([^}]+)\}/.exec(key)?.[1];
 

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ALPHABET } from '../../shared/captcha/alphabet.js';
+import { ALPHABET } from '../../shared/domain/captcha/alphabet.js';
 import {
   captchaLayers,
   DIFFICULTY_PROFILES,
   type CaptchaLayers,
   type Difficulty,
   type DistortionProfile,
-} from '../../shared/render/captcha-svg.js';
-import { boundViolations, LEGIBILITY_BOUNDS, measureLegibility } from '../../shared/render/legibility-measures.js';
-import { seededRandom } from '../../shared/render/random.js';
-import { DEFAULT_STYLE, renderStyleFor, type RenderStyle } from '../../shared/render/render-style.js';
+} from '../../shared/domain/render/captcha-svg.js';
+import { boundViolations, LEGIBILITY_BOUNDS, measureLegibility } from '../../shared/domain/render/legibility-measures.js';
+import { seededRandom } from '../../shared/domain/render/random.js';
+import { DEFAULT_STYLE, renderStyleFor, type RenderStyle } from '../../shared/domain/render/render-style.js';
 
 /** Fixed seeds and answers (every character in every position), so the figures are the same on every run. */
 function sample(index: number): { answer: string; seed: Buffer } {

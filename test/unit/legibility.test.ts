@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ALPHABET } from '../../shared/captcha/alphabet.js';
-import { captchaSvg, UNDISTORTED_PROFILE } from '../../shared/render/captcha-svg.js';
-import { seededRandom } from '../../shared/render/random.js';
+import { ALPHABET } from '../../shared/domain/captcha/alphabet.js';
+import { captchaSvg, UNDISTORTED_PROFILE } from '../../shared/domain/render/captcha-svg.js';
+import { seededRandom } from '../../shared/domain/render/random.js';
 import { rasterize } from '../../bench/hardness/gray-image.js';
 import { tesseractAvailable, tesseractRead } from '../../bench/hardness/tesseract.js';
 

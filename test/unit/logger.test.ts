@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../shared/logger.js';
+import { createLogger } from '../../shared/runtime/logger.js';
 
 describe('logs', () => {
   it('keep a failed Redis command\'s name and drop its arguments, however the error is wrapped', () => {

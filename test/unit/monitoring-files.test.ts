@@ -9,8 +9,8 @@ import {
   registerPoolGauges,
   registerQueueGauges,
   RenderMetrics,
-} from '../../shared/metrics/captcha-metrics.js';
-import { SiteLabels } from '../../shared/metrics/site-labels.js';
+} from '../../shared/adapters/metrics/captcha-metrics.js';
+import { SiteLabels } from '../../shared/adapters/metrics/site-labels.js';
 import { dashboardTypeErrors, metricNames } from '../support/grafana-dashboard.js';
 import { promtool, promtoolPath } from '../support/promtool.js';
 

@@ -1,6 +1,6 @@
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../../shared/errors.js';
+import { ERROR_CODES } from '../../shared/domain/errors.js';
 import { openApiDocument } from '../../services/api/openapi/openapi-document.js';
 import { OpenApiContract } from '../support/openapi-contract.js';
 

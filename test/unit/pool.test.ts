@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PoolPolicy } from '../../shared/captcha/pool-policy.js';
-import { PoolRefiller } from '../../shared/captcha/pool-refiller.js';
+import { PoolPolicy } from '../../shared/domain/captcha/pool-policy.js';
+import { PoolRefiller } from '../../shared/domain/captcha/pool-refiller.js';
 import { MemoryPool } from '../support/fakes.js';
 
 describe('PoolPolicy', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_WORK_FACTOR, slidingCounts, stepUpReason, workFor, type SignalCounts } from '../../shared/pow/pow-policy.js';
+import { MAX_WORK_FACTOR, slidingCounts, stepUpReason, workFor, type SignalCounts } from '../../shared/domain/pow/pow-policy.js';
 import { MemoryClientSignals } from '../support/fakes.js';
 
 const counts = (challenge: number, failure = 0, fast = 0): SignalCounts => ({ challenge, failure, fast });

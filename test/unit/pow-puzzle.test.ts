@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PowPuzzles, type PuzzlePayload } from '../../shared/pow/puzzle.js';
+import { PowPuzzles, type PuzzlePayload } from '../../shared/domain/pow/puzzle.js';
 import { FakeClock } from '../support/fakes.js';
 import { solveForTest } from '../../tooling/pow.js';
 

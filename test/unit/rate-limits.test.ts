@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clientId } from '../../shared/abuse/client-id.js';
-import { checksFor, type DefaultLimits } from '../../shared/abuse/rate-limits.js';
+import { clientId } from '../../shared/domain/abuse/client-id.js';
+import { checksFor, type DefaultLimits } from '../../shared/domain/abuse/rate-limits.js';
 
 describe('client ids', () => {
   it('keep IPv4 addresses, and IPv4-mapped IPv6 addresses as IPv4', () => {

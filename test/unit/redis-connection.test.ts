@@ -1,8 +1,8 @@
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../shared/config.js';
-import { bullConnection } from '../../shared/queue/refill-queue.js';
-import { openRedisConnection, redisMode } from '../../shared/redis/connection.js';
+import { ConfigError, loadConfig } from '../../shared/runtime/config.js';
+import { bullConnection } from '../../shared/adapters/queue/refill-queue.js';
+import { openRedisConnection, redisMode } from '../../shared/adapters/redis/connection.js';
 
 describe('Redis connection modes', () => {
   it('is standalone by default', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSupportedRedisVersion } from '../../shared/redis/client.js';
+import { isSupportedRedisVersion } from '../../shared/adapters/redis/client.js';
 
 describe('Redis version check', () => {
   it('accepts Redis 7 and newer, and refuses older or unreadable versions', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ALPHABET } from '../../shared/captcha/alphabet.js';
-import { DIFFICULTY_PROFILES } from '../../shared/render/captcha-svg.js';
-import { FONT_NAMES, glyphOutline } from '../../shared/render/glyphs.js';
-import { DEFAULT_STYLE, DISTORTION_FAMILIES, renderStyleFor } from '../../shared/render/render-style.js';
-import { renderCaptcha } from '../../shared/render/renderer.js';
+import { ALPHABET } from '../../shared/domain/captcha/alphabet.js';
+import { DIFFICULTY_PROFILES } from '../../shared/domain/render/captcha-svg.js';
+import { FONT_NAMES, glyphOutline } from '../../shared/domain/render/glyphs.js';
+import { DEFAULT_STYLE, DISTORTION_FAMILIES, renderStyleFor } from '../../shared/domain/render/render-style.js';
+import { renderCaptcha } from '../../shared/domain/render/renderer.js';
 
 const seed = (byte: number): Buffer => Buffer.alloc(16, byte);
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { captchaSvg, IMAGE_HEIGHT, IMAGE_WIDTH, UNDISTORTED_PROFILE } from '../../shared/render/captcha-svg.js';
-import { seededRandom } from '../../shared/render/random.js';
-import { renderCaptcha } from '../../shared/render/renderer.js';
+import { captchaSvg, IMAGE_HEIGHT, IMAGE_WIDTH, UNDISTORTED_PROFILE } from '../../shared/domain/render/captcha-svg.js';
+import { seededRandom } from '../../shared/domain/render/random.js';
+import { renderCaptcha } from '../../shared/domain/render/renderer.js';
 import { decodeGrayPng, inkShare } from '../support/png.js';
 
 const seed = (byte: number): Buffer => Buffer.alloc(16, byte);

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MAX_TOKEN_LENGTH, ResponseTokens, type TokenClaims } from '../../shared/token/response-token.js';
+import { MAX_TOKEN_LENGTH, ResponseTokens, type TokenClaims } from '../../shared/domain/token/response-token.js';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-characters';
 const claims: TokenClaims = {

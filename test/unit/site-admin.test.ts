@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../shared/errors.js';
-import { hashApiKey } from '../../shared/sites/site.js';
-import { SiteAdmin } from '../../shared/sites/site-admin.js';
+import { AppError } from '../../shared/domain/errors.js';
+import { hashApiKey } from '../../shared/domain/sites/site.js';
+import { SiteAdmin } from '../../shared/domain/sites/site-admin.js';
 import { FakeClock, MemoryAuditLog, MemorySites } from '../support/fakes.js';
 
 const SHOP = 'https://shop.example';

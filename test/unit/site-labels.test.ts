@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SiteLabels } from '../../shared/metrics/site-labels.js';
+import { SiteLabels } from '../../shared/adapters/metrics/site-labels.js';
 
 describe('SiteLabels', () => {
   it('labels the first sites by sitekey and the rest as "other"', () => {

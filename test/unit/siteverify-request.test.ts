@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../shared/errors.js';
+import { AppError } from '../../shared/domain/errors.js';
 import { parseSiteverifyRequest } from '../../services/api/wire/siteverify-request.js';
 
 const codeOf = (body: unknown): string => {

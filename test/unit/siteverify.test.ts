@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../shared/errors.js';
-import type { SiteAdmin } from '../../shared/sites/site-admin.js';
-import { ResponseTokens } from '../../shared/token/response-token.js';
-import { rfc3339, Siteverify } from '../../shared/token/siteverify.js';
+import { AppError } from '../../shared/domain/errors.js';
+import type { SiteAdmin } from '../../shared/domain/sites/site-admin.js';
+import { ResponseTokens } from '../../shared/domain/token/response-token.js';
+import { rfc3339, Siteverify } from '../../shared/domain/token/siteverify.js';
 import { FakeClock, FixedEpoch, MemorySites, memorySiteAdmin, MemoryUsedTokens } from '../support/fakes.js';
 
 describe('Siteverify', () => {

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CaptchaStore } from '../../shared/captcha/captcha-store.js';
-import type { Difficulty } from '../../shared/captcha/difficulty.js';
-import { PoolPolicy } from '../../shared/captcha/pool-policy.js';
-import { Study, type StudyAnswer } from '../../shared/study/study.js';
+import { CaptchaStore } from '../../shared/domain/captcha/captcha-store.js';
+import type { Difficulty } from '../../shared/domain/captcha/difficulty.js';
+import { PoolPolicy } from '../../shared/domain/captcha/pool-policy.js';
+import { Study, type StudyAnswer } from '../../shared/domain/study/study.js';
 import { FakeClock, MemoryIssued, MemoryPool, RecordingRefills } from '../support/fakes.js';
 
 describe('the reading study', () => {

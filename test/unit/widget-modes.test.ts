@@ -1,15 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { encodeEntry } from '../../shared/captcha/captcha-entry.js';
-import { CaptchaStore } from '../../shared/captcha/captcha-store.js';
-import { PoolPolicy } from '../../shared/captcha/pool-policy.js';
-import type { PowPolicy } from '../../shared/pow/pow-policy.js';
-import { PowPuzzles, type PuzzleChallenge } from '../../shared/pow/puzzle.js';
-import type { SiteAdmin } from '../../shared/sites/site-admin.js';
-import type { Site } from '../../shared/sites/site.js';
-import { ResponseTokens } from '../../shared/token/response-token.js';
-import { Siteverify } from '../../shared/token/siteverify.js';
-import { WidgetChallenges } from '../../shared/token/widget-challenges.js';
-import { WidgetModes, type ModeChallenge } from '../../shared/token/widget-modes.js';
+import { encodeEntry } from '../../shared/domain/captcha/captcha-entry.js';
+import { CaptchaStore } from '../../shared/domain/captcha/captcha-store.js';
+import { PoolPolicy } from '../../shared/domain/captcha/pool-policy.js';
+import type { PowPolicy } from '../../shared/domain/pow/pow-policy.js';
+import { PowPuzzles, type PuzzleChallenge } from '../../shared/domain/pow/puzzle.js';
+import type { SiteAdmin } from '../../shared/domain/sites/site-admin.js';
+import type { Site } from '../../shared/domain/sites/site.js';
+import { ResponseTokens } from '../../shared/domain/token/response-token.js';
+import { Siteverify } from '../../shared/domain/token/siteverify.js';
+import { WidgetChallenges } from '../../shared/domain/token/widget-challenges.js';
+import { WidgetModes, type ModeChallenge } from '../../shared/domain/token/widget-modes.js';
 import { FakeClock, FixedEpoch, MemoryClientSignals, MemoryIssued, MemoryPool, MemorySites, memorySiteAdmin, MemoryUsedPuzzles, MemoryUsedTokens, RecordingRefills } from '../support/fakes.js';
 import { solveForTest } from '../../tooling/pow.js';
 

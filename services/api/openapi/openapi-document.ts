@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode } from '../../../shared/errors.js';
+import { ERROR_CODES, type ErrorCode } from '../../../shared/domain/errors.js';
 import { CLASSIC_VERSIONS, type ClassicVerb, type ClassicVersion } from '../wire/classic-wire.js';
 import { CLASSIC_MISMATCH_CODES, closedObject, ref, WIRE_SCHEMAS, type Schema } from './wire-schemas.js';
 

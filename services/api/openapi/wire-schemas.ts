@@ -1,9 +1,9 @@
-import { DIFFICULTIES } from '../../../shared/captcha/difficulty.js';
-import { ERROR_CODES } from '../../../shared/errors.js';
-import { MAX_POW_WORK, MIN_POW_WORK } from '../../../shared/pow/pow-policy.js';
-import type { Readiness } from '../../../shared/process/health-routes.js';
-import { WIDGET_MODES } from '../../../shared/sites/site.js';
-import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../../shared/token/siteverify.js';
+import { DIFFICULTIES } from '../../../shared/domain/captcha/difficulty.js';
+import { ERROR_CODES } from '../../../shared/domain/errors.js';
+import { MAX_POW_WORK, MIN_POW_WORK } from '../../../shared/domain/pow/pow-policy.js';
+import type { Readiness } from '../../../shared/runtime/health-routes.js';
+import { WIDGET_MODES } from '../../../shared/domain/sites/site.js';
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../../../shared/domain/token/siteverify.js';
 import { MAX_PUZZLE_LENGTH } from '../wire/puzzle-wire.js';
 import { SITEVERIFY_ERROR_CODES } from '../wire/siteverify-errors.js';
 

@@ -2,7 +2,7 @@ import { Router } from '@koa/router';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { koaBody } from 'koa-body';
 import type { Logger } from 'pino';
-import { AppError } from '../../../shared/errors.js';
+import { AppError } from '../../../shared/domain/errors.js';
 import {
   auditQueryInput,
   newAccountInput,
@@ -10,10 +10,10 @@ import {
   newSiteInput,
   parseAdminInput,
   siteChangesInput,
-} from '../../../shared/sites/admin-input.js';
-import type { AdminTokens } from '../../../shared/sites/admin-tokens.js';
-import type { NewKey, SiteAdmin } from '../../../shared/sites/site-admin.js';
-import { modeOf, type Account, type ApiKeyInfo, type Site } from '../../../shared/sites/site.js';
+} from '../../../shared/domain/sites/admin-input.js';
+import type { AdminTokens } from '../../../shared/domain/sites/admin-tokens.js';
+import type { NewKey, SiteAdmin } from '../../../shared/domain/sites/site-admin.js';
+import { modeOf, type Account, type ApiKeyInfo, type Site } from '../../../shared/domain/sites/site.js';
 import { errorHandler } from '../error-handler.js';
 import { securityHeaders } from '../security-headers.js';
 

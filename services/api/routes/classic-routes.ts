@@ -1,8 +1,8 @@
 import { Router, type RouterContext } from '@koa/router';
 import type { Middleware } from 'koa';
-import type { AudioCaptchas } from '../../../shared/audio/audio-captchas.js';
-import type { CaptchaStore } from '../../../shared/captcha/captcha-store.js';
-import { parseCaptchaId } from '../../../shared/captcha/captcha-id.js';
+import type { AudioCaptchas } from '../../../shared/domain/audio/audio-captchas.js';
+import type { CaptchaStore } from '../../../shared/domain/captcha/captcha-store.js';
+import { parseCaptchaId } from '../../../shared/domain/captcha/captcha-id.js';
 import {
   CLASSIC_VERSIONS,
   classicErrorResponse,
@@ -14,8 +14,8 @@ import {
   type IssueEnvelope,
   type WireResponse,
 } from '../wire/classic-wire.js';
-import { AppError, badRequest } from '../../../shared/errors.js';
-import type { CaptchaMetrics } from '../../../shared/metrics/captcha-metrics.js';
+import { AppError, badRequest } from '../../../shared/domain/errors.js';
+import type { CaptchaMetrics } from '../../../shared/adapters/metrics/captcha-metrics.js';
 import { baseUrl, socketHost } from '../wire/base-url.js';
 import type { ErrorRenderer } from '../error-handler.js';
 import type { RateLimitGate } from '../rate-limit.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Router } from '@koa/router';
-import { projectRoot } from '../../../shared/process/project-root.js';
+import { projectRoot } from '../../../shared/runtime/project-root.js';
 import { openApiDocument } from '../openapi/openapi-document.js';
 
 /** The service's version, as package.json gives it: the description's `info.version`. */

@@ -1,8 +1,8 @@
 import { Router } from '@koa/router';
 import type { Middleware } from 'koa';
-import type { CaptchaMetrics } from '../../../shared/metrics/captcha-metrics.js';
-import type { Siteverify } from '../../../shared/token/siteverify.js';
-import { AppError, badRequest } from '../../../shared/errors.js';
+import type { CaptchaMetrics } from '../../../shared/adapters/metrics/captcha-metrics.js';
+import type { Siteverify } from '../../../shared/domain/token/siteverify.js';
+import { AppError, badRequest } from '../../../shared/domain/errors.js';
 import { SITEVERIFY_ERRORS, siteverifyErrorBody } from '../wire/siteverify-errors.js';
 import { parseSiteverifyRequest } from '../wire/siteverify-request.js';
 import type { ErrorRenderer } from '../error-handler.js';

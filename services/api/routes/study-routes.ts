@@ -1,8 +1,8 @@
 import { Router } from '@koa/router';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
-import { AppError, badRequest } from '../../../shared/errors.js';
-import type { Study } from '../../../shared/study/study.js';
+import { AppError, badRequest } from '../../../shared/domain/errors.js';
+import type { Study } from '../../../shared/domain/study/study.js';
 import type { RateLimitGate } from '../rate-limit.js';
 import { DEMO_CONTENT_SECURITY_POLICY } from '../security-headers.js';
 

@@ -1,16 +1,16 @@
 import cors from '@koa/cors';
 import { Router, type RouterContext } from '@koa/router';
 import type { Middleware } from 'koa';
-import { challengeGone, type AudioCaptchas } from '../../../shared/audio/audio-captchas.js';
-import { parseCaptchaId } from '../../../shared/captcha/captcha-id.js';
-import type { CaptchaMetrics } from '../../../shared/metrics/captcha-metrics.js';
-import type { Site } from '../../../shared/sites/site.js';
+import { challengeGone, type AudioCaptchas } from '../../../shared/domain/audio/audio-captchas.js';
+import { parseCaptchaId } from '../../../shared/domain/captcha/captcha-id.js';
+import type { CaptchaMetrics } from '../../../shared/adapters/metrics/captcha-metrics.js';
+import type { Site } from '../../../shared/domain/sites/site.js';
 import type { RateLimitGate } from '../rate-limit.js';
-import { authorizePage, type WidgetChallenges } from '../../../shared/token/widget-challenges.js';
-import type { ModeChallenge, WidgetModes } from '../../../shared/token/widget-modes.js';
-import { clientId } from '../../../shared/abuse/client-id.js';
-import { AppError, ERROR_CODES } from '../../../shared/errors.js';
-import { allowsOrigin, modeOf } from '../../../shared/sites/site.js';
+import { authorizePage, type WidgetChallenges } from '../../../shared/domain/token/widget-challenges.js';
+import type { ModeChallenge, WidgetModes } from '../../../shared/domain/token/widget-modes.js';
+import { clientId } from '../../../shared/domain/abuse/client-id.js';
+import { AppError, ERROR_CODES } from '../../../shared/domain/errors.js';
+import { allowsOrigin, modeOf } from '../../../shared/domain/sites/site.js';
 import { parseProof } from '../wire/puzzle-wire.js';
 import { parseSolveRequest } from '../wire/widget-solve-request.js';
 

@@ -1,4 +1,4 @@
-import type { AppError } from '../../../shared/errors.js';
+import type { AppError } from '../../../shared/domain/errors.js';
 
 /**
  * The wire format of the Tornevall captcha API, v2 and v3 (see the reference

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { badRequest } from '../../../shared/errors.js';
-import type { PuzzlePayload } from '../../../shared/pow/puzzle.js';
+import { badRequest } from '../../../shared/domain/errors.js';
+import type { PuzzlePayload } from '../../../shared/domain/pow/puzzle.js';
 
 /** A solved puzzle is a few hundred bytes; anything much longer is not one. */
 export const MAX_PUZZLE_LENGTH = 4096;

@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode } from '../../../shared/errors.js';
+import { ERROR_CODES, type ErrorCode } from '../../../shared/domain/errors.js';
 
 /** The codes siteverify answers in its own envelope (the Friendly Captcha v2 reference's, plus 405), each with the reference's HTTP status (from the catalogue). */
 export const SITEVERIFY_ERROR_CODES = [

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AppError, badRequest } from '../../../shared/errors.js';
-import { MAX_IDEMPOTENCY_KEY_LENGTH, type SiteverifyRequest } from '../../../shared/token/siteverify.js';
+import { AppError, badRequest } from '../../../shared/domain/errors.js';
+import { MAX_IDEMPOTENCY_KEY_LENGTH, type SiteverifyRequest } from '../../../shared/domain/token/siteverify.js';
 
 /** Form fields and JSON alike may send an empty or null value for "none". */
 const absentIfEmpty = (value: unknown): unknown => (value === null || value === '' ? undefined : value);

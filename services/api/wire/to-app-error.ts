@@ -1,4 +1,4 @@
-import { AppError } from '../../../shared/errors.js';
+import { AppError } from '../../../shared/domain/errors.js';
 
 /**
  * Turns anything a request handler throws into an AppError. HTTP errors of

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { badRequest } from '../../../shared/errors.js';
+import { badRequest } from '../../../shared/domain/errors.js';
 
 /** A challenge id is a few dozen characters and an answer a handful; longer values are not ours. */
 const solveFields = z.object({ challenge: z.string().max(128), answer: z.string().max(64) });

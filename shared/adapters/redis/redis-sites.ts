@@ -1,7 +1,7 @@
-import { rethrowAsUnavailable } from '../errors.js';
-import type { SiteRepository, StoredApiKey } from '../sites/ports.js';
-import type { SiteLimits } from '../abuse/ports.js';
-import { isWidgetMode, type Account, type ApiKeyInfo, type Site } from '../sites/site.js';
+import { rethrowAsUnavailable } from '../../domain/errors.js';
+import type { SiteRepository, StoredApiKey } from '../../domain/sites/ports.js';
+import type { SiteLimits } from '../../domain/abuse/ports.js';
+import { isWidgetMode, type Account, type ApiKeyInfo, type Site } from '../../domain/sites/site.js';
 import type { RedisClient } from './client.js';
 import type { Keyspace } from './keys.js';
 

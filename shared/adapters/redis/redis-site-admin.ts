@@ -1,6 +1,6 @@
-import { systemClock } from '../clock.js';
-import type { Config } from '../config.js';
-import { SiteAdmin } from '../sites/site-admin.js';
+import { systemClock } from '../../domain/clock.js';
+import type { Config } from '../../runtime/config.js';
+import { SiteAdmin } from '../../domain/sites/site-admin.js';
 import type { RedisClient } from './client.js';
 import { keyspace } from './keys.js';
 import { RedisAuditLog } from './redis-audit-log.js';

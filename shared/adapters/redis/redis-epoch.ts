@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { storeUnavailable } from '../errors.js';
-import type { DataEpoch } from '../sites/ports.js';
+import { storeUnavailable } from '../../domain/errors.js';
+import type { DataEpoch } from '../../domain/sites/ports.js';
 import type { RedisClient } from './client.js';
 import type { Keyspace } from './keys.js';
 

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { Router } from '@koa/router';
 import Koa from 'koa';
 import type { Registry } from 'prom-client';
-import { AppError } from '../errors.js';
+import { AppError } from '../domain/errors.js';
 import { healthRoutes, type Readiness } from './health-routes.js';
 
 export interface OpsServerOptions {

@@ -1,5 +1,5 @@
-import type { IssuedCaptchas } from '../captcha/ports.js';
-import { rethrowAsUnavailable } from '../errors.js';
+import type { IssuedCaptchas } from '../../domain/captcha/ports.js';
+import { rethrowAsUnavailable } from '../../domain/errors.js';
 import type { RedisClient } from './client.js';
 import type { Keyspace } from './keys.js';
 

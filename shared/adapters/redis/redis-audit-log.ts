@@ -1,5 +1,5 @@
-import { rethrowAsUnavailable } from '../errors.js';
-import type { AuditAction, AuditEntry, AuditLog, AuditQuery, AuditRecord } from '../sites/ports.js';
+import { rethrowAsUnavailable } from '../../domain/errors.js';
+import type { AuditAction, AuditEntry, AuditLog, AuditQuery, AuditRecord } from '../../domain/sites/ports.js';
 import type { RedisClient } from './client.js';
 import type { Keyspace } from './keys.js';
 

@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../config.js';
+import { ConfigError } from './config.js';
 
 /** True when the module at `moduleUrl` is the script node was started with. */
 export function isMainModule(moduleUrl: string): boolean {

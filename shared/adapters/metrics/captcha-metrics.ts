@@ -1,4 +1,4 @@
-import type { PoolObserver } from '../captcha/ports.js';
+import type { PoolObserver } from '../../domain/captcha/ports.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { SiteLabels } from './site-labels.js';
 

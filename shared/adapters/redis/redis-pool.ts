@@ -1,7 +1,7 @@
-import { encodeBinding } from '../captcha/captcha-entry.js';
-import { newCaptchaId } from '../captcha/captcha-id.js';
-import { rethrowAsUnavailable } from '../errors.js';
-import type { PoolIssue, PoolReader, PoolWriter } from '../captcha/ports.js';
+import { encodeBinding } from '../../domain/captcha/captcha-entry.js';
+import { newCaptchaId } from '../../domain/captcha/captcha-id.js';
+import { rethrowAsUnavailable } from '../../domain/errors.js';
+import type { PoolIssue, PoolReader, PoolWriter } from '../../domain/captcha/ports.js';
 import type { RedisClient } from './client.js';
 import type { RedisConnection } from './connection.js';
 import { CAPTCHA_TAG_LENGTH, poolShardTag, type Keyspace } from './keys.js';

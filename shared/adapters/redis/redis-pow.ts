@@ -1,6 +1,6 @@
-import { rethrowAsUnavailable } from '../errors.js';
-import type { ClientSignal, SignalWindows } from '../pow/pow-policy.js';
-import type { ClientSignals, UsedPuzzles } from '../pow/ports.js';
+import { rethrowAsUnavailable } from '../../domain/errors.js';
+import type { ClientSignal, SignalWindows } from '../../domain/pow/pow-policy.js';
+import type { ClientSignals, UsedPuzzles } from '../../domain/pow/ports.js';
 import type { RedisClient } from './client.js';
 import type { Keyspace } from './keys.js';
 

@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
-import type { RateLimitBucket, RateLimitCheck, RateLimitDecision, RateLimiter } from '../abuse/ports.js';
+import type { RateLimitBucket, RateLimitCheck, RateLimitDecision, RateLimiter } from '../../domain/abuse/ports.js';
 import type { RedisClient } from './client.js';
 import type { Keyspace } from './keys.js';
 

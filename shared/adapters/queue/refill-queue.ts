@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { RefillRequester } from '../captcha/ports.js';
+import type { RefillRequester } from '../../domain/captcha/ports.js';
 import { closeRedisConnection, openRedisConnection, type RedisConnection, type RedisSettings } from '../redis/connection.js';
 import type { Keyspace } from '../redis/keys.js';
 

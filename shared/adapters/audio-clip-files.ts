@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { projectRoot } from '../process/project-root.js';
-import { CLIPS_MANIFEST, CLIPS_PCM, parseSpeechClips, type SpeechClips } from './speech-clips.js';
+import { projectRoot } from '../runtime/project-root.js';
+import { CLIPS_MANIFEST, CLIPS_PCM, parseSpeechClips, type SpeechClips } from '../domain/audio/speech-clips.js';
 
 /** Where `npm run build` writes the speech clips. */
 export function defaultClipsDir(): string {

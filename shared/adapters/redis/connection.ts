@@ -1,5 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { Config } from '../config.js';
+import type { Config } from '../../runtime/config.js';
 
 /** The part of the config that says where Redis is and how to reach it. */
 export type RedisSettings = Pick<
