@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { secureRandomBytes } from '../secure-random.js';
 
 export const CAPTCHA_ID_LENGTH = 40;
 const ID_PATTERN = /^[0-9a-f]{40}$/;
@@ -15,24 +15,8 @@ export function newCaptchaId(prefix = ''): string {
   return prefix + random.slice(prefix.length);
 }
 
-/**
- * CSPRNG bytes drawn in blocks, as crypto.randomUUID does: one randomBytes
- * call per 204 ids instead of one per id (it was 5% of an issue's CPU). Each
- * byte is handed out once and the block never leaves this module.
- */
-const BLOCK_BYTES = 4096;
-let block = Buffer.alloc(0);
-let offset = 0;
-
 function randomHex(characters: number): string {
-  const bytes = characters / 2;
-  if (offset + bytes > block.length) {
-    block = randomBytes(BLOCK_BYTES);
-    offset = 0;
-  }
-  const hex = block.toString('hex', offset, offset + bytes);
-  offset += bytes;
-  return hex;
+  return secureRandomBytes(characters / 2).toString('hex');
 }
 
 /** Normalises a client-supplied id; undefined when it cannot be one of ours. */

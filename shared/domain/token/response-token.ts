@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { secureRandomBytes } from '../secure-random.js';
 import { isWidgetMode, type WidgetMode } from '../sites/site.js';
 
 /** What a response token vouches for: one solved challenge, on one site, from one page origin. */
@@ -38,7 +39,7 @@ export class ResponseTokens {
   }
 
   static newId(): string {
-    return randomBytes(16).toString('base64url');
+    return secureRandomBytes(16).toString('base64url');
   }
 
   sign(claims: TokenClaims): string {
