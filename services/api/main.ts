@@ -170,7 +170,7 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
   // The admin API exists only on the operations port, and only with a token configured.
   const adminTokens = new AdminTokens(config.adminTokenSha256);
   const admin = adminTokens.enabled
-    ? adminRoutes({ admin: redisSiteAdmin(redis, config, 'admin-api'), tokens: adminTokens, logger, bodyLimitBytes: config.bodyLimitBytes })
+    ? adminRoutes({ admin: redisSiteAdmin(redis, config, 'admin-api', sites), tokens: adminTokens, logger, bodyLimitBytes: config.bodyLimitBytes })
     : undefined;
   const ops = await startOpsServer({ port: config.apiOpsPort, host: config.host, registry, isReady, ...(admin ? { routes: admin } : {}) });
   const localHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;

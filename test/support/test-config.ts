@@ -37,6 +37,9 @@ export function testConfig(redisUrl: string, env: Record<string, string> = {}): 
     POOL_LOW_WATERMARK: '16',
     RENDER_BATCH_SIZE: '10',
     ...UNDER_MEASUREMENT,
+    // These tests change a site or a key and use it at once, from another client than the pod's own:
+    // the pods' memory of them, and how changes reach it, are tested in cached-sites and site-cache.
+    SITE_CACHE_SECONDS: '0',
     LOG_LEVEL: 'silent',
     TOKEN_SECRET: 'test-secret-that-is-long-enough-0123456789',
     ...env,
