@@ -145,7 +145,10 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
   }, config.poolCheckIntervalMs);
   timer.unref();
   await worker.waitUntilReady();
-  const started = queueShortShards();
+  // Never rejects: a worker stopped while it queues (its queue then closed) must not die of an unhandled rejection.
+  const started = queueShortShards().catch((error: unknown) => {
+    if (!stopping) logger.warn({ err: String(error) }, 'queueing the first refills failed; the periodic check fills the pool');
+  });
   logger.info({ target: config.poolTargetSize, shards: config.poolShards }, 'worker started');
 
   return {
@@ -158,6 +161,7 @@ export async function startWorker(config: Config = loadConfig()): Promise<Runnin
       const forced = setTimeout(() => void worker.close(true), config.shutdownTimeoutMs);
       await worker.close();
       await check; // stops between batches once stopping is set
+      await started; // the start-up refills are queued before the queue closes
       clearTimeout(forced);
       await closeRedisConnection(workerConnection);
       ops.closeAllConnections();

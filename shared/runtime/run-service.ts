@@ -20,16 +20,23 @@ export interface Stoppable {
 /**
  * Runs a service as a process: a bad configuration or a failed start exits
  * non-zero with the reason; SIGTERM and SIGINT stop it gracefully, a second
- * signal exits at once.
+ * signal exits at once. A signal that arrives while the service is still
+ * starting stops it as soon as it has started, rather than killing it midway.
  */
 export function runService(name: string, start: () => Promise<Stoppable>): void {
+  let stopping = false;
+  let stopWhenStarted: (() => void) | undefined;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stderr.write(`${name}: ${signal} received, shutting down\n`);
+    stopWhenStarted?.();
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
   start().then(
     (service) => {
-      let stopping = false;
-      const shutdown = (signal: NodeJS.Signals): void => {
-        if (stopping) process.exit(1);
-        stopping = true;
-        process.stderr.write(`${name}: ${signal} received, shutting down\n`);
+      stopWhenStarted = () => {
         service.stop().then(
           () => process.exit(0),
           (error: unknown) => {
@@ -38,8 +45,7 @@ export function runService(name: string, start: () => Promise<Stoppable>): void 
           },
         );
       };
-      process.on('SIGTERM', shutdown);
-      process.on('SIGINT', shutdown);
+      if (stopping) stopWhenStarted();
     },
     (error: unknown) => {
       const reason = error instanceof ConfigError ? error.message : `failed to start: ${error instanceof Error ? error.message : String(error)}`;

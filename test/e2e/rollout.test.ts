@@ -128,7 +128,7 @@ describe('rolling restarts', () => {
       const first = spawnService('worker', env);
       await waitFor(async () => (await answers.poolDepth()) >= 300, 30_000, 'rendering to start');
       expect((await queue.getJobCounts('active')).active).toBeGreaterThan(0);
-      expect(await first.stop('SIGTERM')).toBe(0);
+      expect(await first.stop('SIGTERM'), first.output()).toBe(0);
 
       const counts = await queue.getJobCounts('active', 'failed');
       expect(counts).toEqual({ active: 0, failed: 0 });
