@@ -55,6 +55,8 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
+          // A browser's answer (a solve, a verify) can take over a second on 2 shared cores: poll for it up to 10 s.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],
