@@ -94,6 +94,7 @@ describe('the widget\'s Listen button in a real browser', () => {
     await page.keyboard.press('Enter');
     expect((await audioReply).status()).toBe(200);
     await page.keyboard.press('Tab'); // on to the answer field
+    expect(await page.evaluate(() => document.querySelector('.frc-captcha')?.shadowRoot?.activeElement?.id ?? '')).toBe('answer');
     await page.keyboard.type(await answers.answerOf(challenge));
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Verified');

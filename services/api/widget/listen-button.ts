@@ -69,7 +69,8 @@ export function addListenButton(image: HTMLElement, options: ListenOptions): Lis
         objectUrl = URL.createObjectURL(blob);
         audio.src = objectUrl;
         await audio.play();
-        options.say(text.playing, '');
+        // Playback can start late on a busy machine: by then the answer may be in, and its outcome on show.
+        if (mine === request) options.say(text.playing, '');
       } catch (error) {
         if (mine === request) options.say(text.failed(error instanceof Error ? error.message : 'network error'), 'error');
       }

@@ -304,6 +304,8 @@ class CaptchaWidget {
       this.answer.focus();
       return;
     }
+    // The answer is in: stop the audio, and keep a playback that starts late from overwriting the outcome.
+    this.listen.update();
     if (this.solving) return void this.prove(this.generation, answer);
     this.busy = true;
     this.verifyButton.disabled = true;
