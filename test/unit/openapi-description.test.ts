@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../shared/domain/errors.js';
 import { openApiDocument } from '../../services/api/openapi/openapi-document.js';
 import { OpenApiContract } from '../support/openapi-contract.js';
+import { errorCodeEnums } from '../support/error-code-enums.js';
 
 const document = openApiDocument('0.0.0-test');
 
@@ -11,19 +12,12 @@ type Responses = Record<string, { content?: Record<string, { schema?: unknown }>
 /** Every (path, method, status, code) the description names, from the code enums of its error responses. */
 function describedCodes(): { where: string; status: number; code: string }[] {
   const found: { where: string; status: number; code: string }[] = [];
-  const walk = (node: unknown, visit: (code: string) => void): void => {
-    if (Array.isArray(node)) return node.forEach((item) => walk(item, visit));
-    if (typeof node !== 'object' || node === null) return;
-    for (const [key, value] of Object.entries(node)) {
-      const codes = (value as { enum?: unknown[] } | null)?.enum;
-      if ((key === 'code' || key === 'error_code') && Array.isArray(codes)) codes.forEach((code) => visit(String(code)));
-      else walk(value, visit);
-    }
-  };
   for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, { responses: Responses }>>)) {
     for (const [method, operation] of Object.entries(item)) {
       for (const [status, response] of Object.entries(operation.responses)) {
-        walk(response.content, (code) => found.push({ where: `${method.toUpperCase()} ${path} ${status}`, status: Number(status), code }));
+        for (const code of errorCodeEnums(response.content, ['code', 'error_code'])) {
+          found.push({ where: `${method.toUpperCase()} ${path} ${status}`, status: Number(status), code });
+        }
       }
     }
   }

@@ -2,6 +2,7 @@ import { FriendlyCaptchaClient } from '@friendlycaptcha/server-sdk';
 import { ERROR_CODE_TO_STATUS } from '@friendlycaptcha/server-sdk/dist/api/errors.js';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../services/api/openapi/openapi-document.js';
+import { errorCodeEnums } from '../support/error-code-enums.js';
 import { OpenApiContract, pointer } from '../support/openapi-contract.js';
 
 /**
@@ -45,15 +46,7 @@ function describedFailures(): { status: number; code: string }[] {
   const failures: { status: number; code: string }[] = [];
   for (const status of Object.keys(operation?.responses ?? {})) {
     const schema = (responseSchema(status).schema ?? {}) as Record<string, unknown>;
-    const walk = (node: unknown): void => {
-      if (typeof node !== 'object' || node === null) return;
-      for (const [key, value] of Object.entries(node)) {
-        if (key === 'error_code' && Array.isArray((value as { enum?: unknown[] }).enum)) {
-          for (const code of (value as { enum: string[] }).enum) failures.push({ status: Number(status), code });
-        } else walk(value);
-      }
-    };
-    walk(schema);
+    for (const code of errorCodeEnums(schema, ['error_code'])) failures.push({ status: Number(status), code });
   }
   return failures;
 }
