@@ -133,6 +133,16 @@ await seedReferences(redis, referencePrefix, rendered, firstPng, 2 * pooledCopie
 
 const ONE_SCRIPT = 'GET /reference/issue: one EVALSHA (RPOP + APPEND + EXPIRE), returns the id';
 const ONE_READ = 'POST /reference/one-read: the same body parsed, one GET';
+
+/** The one-round-trip reference: a POST whose body, shaped like the path's own, is parsed and answered with one GET. */
+const oneReadReference = (contentType: string, makeBody: () => string): Promise<Scenario> =>
+  Promise.resolve({
+    name: 'one GET',
+    method: 'POST' as const,
+    path: '/reference/one-read',
+    headers: { 'Content-Type': contentType },
+    body: referenceBodies(makeBody),
+  });
 const referenceBodies = (body: () => string) => cycle(Array.from({ length: 200 }, body));
 
 interface PathScenario {
@@ -201,14 +211,7 @@ const scenarios: PathScenario[] = [
       };
     },
     referenceName: ONE_READ,
-    reference: () =>
-      Promise.resolve({
-        name: 'one GET',
-        method: 'POST' as const,
-        path: '/reference/one-read',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: referenceBodies(() => `challenge=${newCaptchaId(poolShardTag(0))}&answer=ABCDEF`),
-      }),
+    reference: () => oneReadReference('application/x-www-form-urlencoded', () => `challenge=${newCaptchaId(poolShardTag(0))}&answer=ABCDEF`),
     goal: 1.3,
   },
   {
@@ -223,14 +226,7 @@ const scenarios: PathScenario[] = [
       });
     },
     referenceName: ONE_READ,
-    reference: () =>
-      Promise.resolve({
-        name: 'one GET',
-        method: 'POST' as const,
-        path: '/reference/one-read',
-        headers: { 'Content-Type': 'application/json' },
-        body: referenceBodies(() => JSON.stringify({ response: signTokens(1)[0] })),
-      }),
+    reference: () => oneReadReference('application/json', () => JSON.stringify({ response: signTokens(1)[0] })),
     goal: 1.3,
   },
 ];
