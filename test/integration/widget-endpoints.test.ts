@@ -57,6 +57,27 @@ describe('widget endpoints', () => {
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('answers a malformed solve with 400 bad_request and leaves the challenge live', async () => {
+    const id = (((await challenge(SITE_ORIGIN)).json) as { challenge: string }).challenge;
+    const post = (body: BodyInit, contentType?: string) =>
+      call(`${base}/api/v2/widget/${site.sitekey}/solve`, {
+        method: 'POST',
+        headers: { Origin: SITE_ORIGIN, ...(contentType ? { 'Content-Type': contentType } : {}) },
+        body,
+      });
+    for (const bad of [
+      post(new URLSearchParams({ challenge: id })),
+      post(new URLSearchParams({ answer: 'ABCDEF' })),
+      post(JSON.stringify({ challenge: id, answer: 7 }), 'application/json'),
+      post(JSON.stringify({ challenge: id, answer: 'A'.repeat(65) }), 'application/json'),
+      post(JSON.stringify([id, 'ABCDEF']), 'application/json'),
+    ]) {
+      expect(await bad).toMatchObject({ status: 400, json: { error: { code: 'bad_request' } } });
+    }
+    const answer = await cluster.answers.answerOf(id);
+    expect((await solve(id, answer)).json).toMatchObject({ solved: true });
+  });
+
   it('turns a right answer into a response token', async () => {
     const id = (((await challenge(SITE_ORIGIN)).json) as { challenge: string }).challenge;
     const result = await solve(id, (await cluster.answers.answerOf(id)).toLowerCase());
