@@ -29,10 +29,12 @@ import { withAdmin } from '../tooling/token-api.js';
 import { loadGeneratorName, measure, type Scenario } from './load-generator.js';
 import { withCpu } from './process-cpu.js';
 import { altchaPayloads, capTokens, liveReferenceEntries, seedReferences, startReferenceServer } from './reference-fixtures.js';
-import { latencyTable, pathTable, peerTable, type PathRow, type PeerRow, type Run } from './side-by-side.js';
+import { latencyTable, medianRound, pathTable, peerTable, type PathRow, type PeerRow, type Run } from './side-by-side.js';
 import { renderThroughput } from './render-throughput.js';
 
 const seconds = Number(process.argv[2] ?? 5);
+// Each path and its reference run in turn this many times; the round with the median ratio is reported.
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const connections = Number(process.argv[3] ?? 50);
 const FIXED_RATE = 2000;
 const ORIGIN = 'https://bench.example';
@@ -66,7 +68,7 @@ const rendered = (await pooledEntries(redis, keys, 0)).slice(0, 100);
 const memoryBeforePool = await usedMemory();
 // Enough for the fastest scenarios (issue, widget challenge) to never find the pool empty.
 // Two paths drain it (warm-up and full-speed run at up to 30,000 req/s, then a fixed-rate run), then the memory phase's 20,000 issues.
-const pooledCopies = 2 * (30_000 * (seconds + 1) + FIXED_RATE * seconds) + 20_000;
+const pooledCopies = 2 * (30_000 * (rounds * seconds + 1) + FIXED_RATE * seconds) + 20_000;
 // Through the pool adapter, as a worker writes: each entry under its own id, the ids on the shard's list.
 const poolClient = createRedisClient(standaloneRedis(redisServer.url), { failFast: false });
 const poolWriter = new RedisPool(poolClient, keys);
@@ -241,13 +243,17 @@ for (const { scenario: prepare, reference: prepareReference, referenceName, goal
   if (only && !only.some((part) => scenario.name.includes(part))) continue;
   await measure(base, scenario, { duration: 1, connections, distinctRequests: 25_000 }); // warm-up
   await measure(reference.url, await prepareReference(), { duration: 1, connections, distinctRequests: 25_000 }); // warm-up
-  const referenceScenario = await prepareReference();
-  const referenceRun = await withCpu(referencePid, redis, seconds, () => measure(reference.url, referenceScenario, { duration: seconds, connections, distinctRequests: perScenario }));
-  const loaded = await prepare();
-  const ours = await withCpu(apiPid, redis, seconds, () => measure(base, loaded, { duration: seconds, connections, distinctRequests: perScenario }));
+  const pairs: { ours: Run; referenceRun: Run }[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const referenceScenario = await prepareReference();
+    const referenceRun = await withCpu(referencePid, redis, seconds, () => measure(reference.url, referenceScenario, { duration: seconds, connections, distinctRequests: perScenario }));
+    const loaded = await prepare();
+    const ours = await withCpu(apiPid, redis, seconds, () => measure(base, loaded, { duration: seconds, connections, distinctRequests: perScenario }));
+    pairs.push({ ours, referenceRun });
+    process.stderr.write(`${scenario.name}: ${ours.serverUs.toFixed(0)} µs CPU/req, reference ${referenceRun.serverUs.toFixed(0)} µs; ${ours.rps.toFixed(0)} req/s, reference ${referenceRun.rps.toFixed(0)} req/s\n`);
+  }
   const fixed = await measure(base, await prepare(), { duration: seconds, connections: 20, overallRate: FIXED_RATE });
-  rows.push({ name: scenario.name, reference: referenceName, goal, redisGoalUs, ours, referenceRun, fixed });
-  process.stderr.write(`${scenario.name}: ${ours.serverUs.toFixed(0)} µs CPU/req, reference ${referenceRun.serverUs.toFixed(0)} µs; ${ours.rps.toFixed(0)} req/s, reference ${referenceRun.rps.toFixed(0)} req/s\n`);
+  rows.push({ name: scenario.name, reference: referenceName, goal, redisGoalUs, ...medianRound(pairs), fixed });
 }
 
 // ---- peers: our siteverify beside Cap's token validation and ALTCHA's solution verification
@@ -305,7 +311,7 @@ const render = await renderThroughput(seconds >= 3 ? 2000 : 200);
 // ---- report
 const fmt = (n: number, digits = 0): string => n.toFixed(digits);
 const lines = [
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}; ${seconds} s per scenario, ${connections} connections, one API process, one reference process; load from ${loadGeneratorName()}.`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}; ${seconds} s per scenario, ${rounds} rounds of each path beside its reference, ${connections} connections, one API process, one reference process; load from ${loadGeneratorName()}.`,
   '',
   ...pathTable(rows),
   '',
@@ -324,5 +330,5 @@ const lines = [
 console.log(lines.join('\n'));
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify({ seconds, connections, rows, peers: oursPeer ? [oursPeer, ...peers] : [], render, bytesPerPooled, bytesPerLive }, null, 2));
+writeFileSync(file, JSON.stringify({ seconds, rounds, connections, rows, peers: oursPeer ? [oursPeer, ...peers] : [], render, bytesPerPooled, bytesPerLive }, null, 2));
 console.log(`\nJSON: ${file}`);

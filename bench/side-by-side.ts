@@ -16,8 +16,11 @@ export interface PathRow {
   readonly goal: number | undefined;
   /** Most Redis CPU per request the path may take, in µs; undefined where none is set. */
   readonly redisGoalUs?: number;
+  /** The round whose ratio is the median. */
   readonly ours: Run;
   readonly referenceRun: Run;
+  /** Every round's ratio, lowest first: how far the machine's noise moved it. */
+  readonly roundRatios: readonly number[];
   /** The path at a fixed request rate. */
   readonly fixed: Measured;
 }
@@ -34,7 +37,22 @@ export const FIXED_RATE_P99_GOAL_MS = 5;
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '—');
 
-export const cpuRatio = (row: PathRow): number => row.ours.serverUs / row.referenceRun.serverUs;
+const ratioOf = (pair: { ours: Run; referenceRun: Run }): number => pair.ours.serverUs / pair.referenceRun.serverUs;
+
+export const cpuRatio = (row: PathRow): number => ratioOf(row);
+
+/**
+ * Of rounds that each ran a path right after its reference, the one with the
+ * median ratio (the lower middle of an even count), and every round's ratio.
+ * On a shared machine one round can land on a noisy second; the median of
+ * paired rounds is what a change should move.
+ */
+export function medianRound(pairs: readonly { ours: Run; referenceRun: Run }[]): { ours: Run; referenceRun: Run; roundRatios: number[] } {
+  const sorted = [...pairs].sort((a, b) => ratioOf(a) - ratioOf(b));
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (!median) throw new Error('no rounds to take a median of');
+  return { ...median, roundRatios: sorted.map(ratioOf) };
+}
 
 /** Whether the row meets its CPU goals; undefined where it has none. */
 export function meetsGoal(row: PathRow): boolean | undefined {
@@ -52,11 +70,11 @@ function goalText(row: PathRow): string {
 
 export function pathTable(rows: readonly PathRow[]): string[] {
   return [
-    '| path | reference | ours µs CPU/req | reference µs CPU/req | ratio | goal | met? | ours req/s | reference req/s | ours Redis µs/req | reference Redis µs/req | ours Redis commands/req | reference Redis commands/req | errors |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| path | reference | ours µs CPU/req | reference µs CPU/req | ratio (median round) | ratio, every round | goal | met? | ours req/s | reference req/s | ours Redis µs/req | reference Redis µs/req | ours Redis commands/req | reference Redis commands/req | errors |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${r.reference} | ${fmt(r.ours.serverUs)} | ${fmt(r.referenceRun.serverUs)} | ${fmt(cpuRatio(r), 2)} | ${goalText(r)} | ${yesNo(meetsGoal(r))} | ${fmt(r.ours.rps)} | ${fmt(r.referenceRun.rps)} | ${fmt(r.ours.redisUs, 1)} | ${fmt(r.referenceRun.redisUs, 1)} | ${fmt(r.ours.redisCalls, 2)} | ${fmt(r.referenceRun.redisCalls, 2)} | ${r.ours.errors + r.referenceRun.errors} |`,
+        `| ${r.name} | ${r.reference} | ${fmt(r.ours.serverUs)} | ${fmt(r.referenceRun.serverUs)} | ${fmt(cpuRatio(r), 2)} | ${r.roundRatios.map((x) => fmt(x, 2)).join(', ')} | ${goalText(r)} | ${yesNo(meetsGoal(r))} | ${fmt(r.ours.rps)} | ${fmt(r.referenceRun.rps)} | ${fmt(r.ours.redisUs, 1)} | ${fmt(r.referenceRun.redisUs, 1)} | ${fmt(r.ours.redisCalls, 2)} | ${fmt(r.referenceRun.redisCalls, 2)} | ${r.ours.errors + r.referenceRun.errors} |`,
     ),
   ];
 }

@@ -10,12 +10,14 @@ import { fieldsOnlyBodyParser } from './body-parser.js';
 import type { Siteverify } from '../../shared/domain/token/siteverify.js';
 import type { WidgetChallenges } from '../../shared/domain/token/widget-challenges.js';
 import type { WidgetModes } from '../../shared/domain/token/widget-modes.js';
-import { observeRequests } from './observe-requests.js';
-import { securityHeaders } from './security-headers.js';
+import { requestObserver } from './observe-requests.js';
+import { responseHeaders } from './security-headers.js';
+import { requestFrame } from './request-frame.js';
+import { routeBySegment } from './route-by-segment.js';
 import { rateLimitGate } from './rate-limit.js';
 import type { RateLimiter } from '../../shared/domain/abuse/ports.js';
-import { errorHandler } from './error-handler.js';
-import { classicErrorScope, classicRoutes } from './routes/classic-routes.js';
+import { errorWriter } from './error-handler.js';
+import { classicErrorRenderer, classicRoutes } from './routes/classic-routes.js';
 import { demoRoutes } from './routes/demo-routes.js';
 import { openApiRoutes } from './routes/openapi-routes.js';
 import { studyRoutes } from './routes/study-routes.js';
@@ -47,7 +49,7 @@ export interface ApiDependencies {
 export function createApiApp(deps: ApiDependencies): Koa {
   const { config, logger, metrics } = deps;
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.proxyHops });
-  app.silent = true; // errors are logged by errorHandler, without request data
+  app.silent = true; // errors are logged by the request frame's error writer, without request data
 
   const parseBody = fieldsOnlyBodyParser(config.bodyLimitBytes);
 
@@ -63,31 +65,47 @@ export function createApiApp(deps: ApiDependencies): Koa {
     },
     metrics,
   );
-  const router = new Router();
-  router.use(healthRoutes({ isReady: deps.isReady }).routes());
-  router.use(openApiRoutes().routes());
-  router.use(classicRoutes({ store: deps.store, audio: deps.audio, metrics, publicUrl: config.publicUrl, parseBody, limit }).routes());
-  router.use(siteverifyRoutes({ siteverify: deps.siteverify, metrics, parseBody, limit }).routes());
-  router.use(widgetRoutes({ challenges: deps.challenges, modes: deps.modes, metrics, parseBody, limit, widgetScript: deps.widgetScript, audio: deps.audio }).routes());
-  if (deps.study) router.use(studyRoutes({ ...deps.study, parseBody, limit }).routes());
+  const health = healthRoutes({ isReady: deps.isReady });
+  const classic = classicRoutes({ store: deps.store, audio: deps.audio, metrics, publicUrl: config.publicUrl, parseBody, limit });
+  const widget = widgetRoutes({ challenges: deps.challenges, modes: deps.modes, metrics, parseBody, limit, widgetScript: deps.widgetScript, audio: deps.audio });
+  // Everything under /api/v2: the server-to-server siteverify and the widget's browser endpoints.
+  const tokenApi = new Router();
+  tokenApi.use(siteverifyRoutes({ siteverify: deps.siteverify, metrics, parseBody, limit }).routes());
+  tokenApi.use(widget.routes());
+  // The pages under /demo: the demo form and, when on, the reading study.
+  const pages = new Router();
+  if (deps.study) pages.use(studyRoutes({ ...deps.study, parseBody, limit }).routes());
   if (config.demoSitekey !== '' && config.demoApiKey !== '') {
-    router.use(demoRoutes({ sitekey: config.demoSitekey, apiKey: config.demoApiKey, parseBody, limit }).routes());
+    pages.use(demoRoutes({ sitekey: config.demoSitekey, apiKey: config.demoApiKey, parseBody, limit }).routes());
   }
+  const routers = {
+    healthz: health,
+    readyz: health,
+    'openapi.json': openApiRoutes(),
+    '2.0': classic,
+    '3.0': classic,
+    api: tokenApi,
+    'widget.js': widget,
+    demo: pages,
+  };
 
   const methodNotAllowed = (): AppError =>
     new AppError('method_not_allowed', 'Method not allowed on this resource.');
 
-  app.use(observeRequests(logger, metrics));
-  app.use(errorHandler(logger, (error) => {
-    if (error.code === 'store_unavailable') metrics.redisError();
-  }));
-  app.use(securityHeaders());
-  app.use(async (ctx, next) => {
-    if (deps.isDraining()) ctx.set('Connection', 'close');
-    await next();
-  });
-  app.use(classicErrorScope());
-  app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true, methodNotAllowed, notImplemented: methodNotAllowed }));
+  app.use(
+    requestFrame({
+      isDraining: deps.isDraining,
+      writeError: errorWriter({
+        logger,
+        onError: (error) => {
+          if (error.code === 'store_unavailable') metrics.redisError();
+        },
+        rendererFor: (ctx) => classicErrorRenderer(ctx.path),
+      }),
+      setHeaders: responseHeaders(),
+      observe: requestObserver(logger, metrics),
+    }),
+  );
+  app.use(routeBySegment(routers, { throw: true, methodNotAllowed, notImplemented: methodNotAllowed }));
   return app;
 }

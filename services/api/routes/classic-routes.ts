@@ -102,21 +102,18 @@ function requestOrigin(ctx: RouterContext): { protocol: string; host: string; lo
 const CLASSIC_PATH = /^\/([23]\.0)\/captcha(?:\/([^/]*))?/i;
 
 /**
- * Gives every answer under /2.0/captcha and /3.0/captcha, unknown paths and
- * methods included, the error envelope of that API version.
+ * The error envelope of the classic API version a path is under, unknown paths
+ * and methods included; undefined elsewhere. Read only when a request fails,
+ * so answered requests never pay for the match.
  */
-export function classicErrorScope(): Middleware {
-  return async (ctx, next) => {
-    const match = CLASSIC_PATH.exec(ctx.path);
-    if (match) {
-      const version = match[1] === '2.0' ? '2.0' : '3.0';
-      const segment = (match[2] ?? '').toLowerCase();
-      const verb: ClassicVerb =
-        segment === 'testcaptcha' ? 'testCaptcha' : segment === 'getimage' ? 'getImage' : segment === 'getaudio' ? 'getAudio' : 'getCaptcha';
-      ctx.state.renderError = ((error) => classicErrorResponse(version, verb, error)) satisfies ErrorRenderer;
-    }
-    await next();
-  };
+export function classicErrorRenderer(path: string): ErrorRenderer | undefined {
+  const match = CLASSIC_PATH.exec(path);
+  if (!match) return undefined;
+  const version = match[1] === '2.0' ? '2.0' : '3.0';
+  const segment = (match[2] ?? '').toLowerCase();
+  const verb: ClassicVerb =
+    segment === 'testcaptcha' ? 'testCaptcha' : segment === 'getimage' ? 'getImage' : segment === 'getaudio' ? 'getAudio' : 'getCaptcha';
+  return (error) => classicErrorResponse(version, verb, error);
 }
 
 function send(ctx: RouterContext, { status, body }: WireResponse): void {

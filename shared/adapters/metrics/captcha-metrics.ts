@@ -1,6 +1,7 @@
 import type { PoolObserver } from '../../domain/captcha/ports.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { SiteLabels } from './site-labels.js';
+import { TalliedCounter, TalliedHistogram } from './tallied-metrics.js';
 
 /** Which public API an event came through. */
 export type MetricsApi = 'classic_v2' | 'classic_v3' | 'widget' | 'siteverify';
@@ -30,27 +31,28 @@ export function createRegistry(component: 'api' | 'worker'): Registry {
 
 /** Metrics about captchas and the pool that API pods record. */
 export class CaptchaMetrics implements PoolObserver {
-  private readonly issuedTotal: Counter<'api' | 'site'>;
-  private readonly verificationsTotal: Counter<'api' | 'site' | 'outcome'>;
+  // The four recorded on the request path are tallied (tallied-metrics.ts); the rest are prom-client's own.
+  private readonly issuedTotal: TalliedCounter<'api' | 'site'>;
+  private readonly verificationsTotal: TalliedCounter<'api' | 'site' | 'outcome'>;
   private readonly poolWaitsTotal: Counter;
   private readonly poolExhaustedTotal: Counter;
   private readonly redisErrorsTotal: Counter;
   private readonly rateLimitedTotal: Counter<'action'>;
-  private readonly requestDuration: Histogram<'route' | 'method' | 'status'>;
-  private readonly solveDuration: Histogram<'api' | 'site' | 'difficulty' | 'outcome'>;
+  private readonly requestDuration: TalliedHistogram<'route' | 'method' | 'status'>;
+  private readonly solveDuration: TalliedHistogram<'api' | 'site' | 'difficulty' | 'outcome'>;
 
   constructor(
     registry: Registry,
     private readonly sites: SiteLabels,
   ) {
     const registers = [registry];
-    this.issuedTotal = new Counter({
+    this.issuedTotal = new TalliedCounter({
       name: 'captcha_issued_total',
       help: 'Captchas issued, by API and site.',
       labelNames: ['api', 'site'],
       registers,
     });
-    this.verificationsTotal = new Counter({
+    this.verificationsTotal = new TalliedCounter({
       name: 'captcha_verifications_total',
       help: 'Answer checks and token verifications, by API, site and outcome.',
       labelNames: ['api', 'site', 'outcome'],
@@ -73,14 +75,14 @@ export class CaptchaMetrics implements PoolObserver {
       labelNames: ['action'],
       registers,
     });
-    this.solveDuration = new Histogram({
+    this.solveDuration = new TalliedHistogram({
       name: 'captcha_solve_duration_seconds',
       help: 'Time from issue to answer of every answered captcha (one try each, so success/count is the first-try solve rate), by API, site, difficulty and outcome.',
       labelNames: ['api', 'site', 'difficulty', 'outcome'],
       buckets: SOLVE_TIME_BUCKETS,
       registers,
     });
-    this.requestDuration = new Histogram({
+    this.requestDuration = new TalliedHistogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration, by route template, method and status.',
       labelNames: ['route', 'method', 'status'],
@@ -90,16 +92,16 @@ export class CaptchaMetrics implements PoolObserver {
   }
 
   issued(api: MetricsApi, sitekey?: string): void {
-    this.issuedTotal.inc({ api, site: this.site(sitekey) });
+    this.issuedTotal.inc([api, this.site(sitekey)]);
   }
 
   verified(api: MetricsApi, outcome: VerificationOutcome, sitekey?: string): void {
-    this.verificationsTotal.inc({ api, site: this.site(sitekey), outcome });
+    this.verificationsTotal.inc([api, this.site(sitekey), outcome]);
   }
 
   /** One answered captcha: right (`success`) or wrong (`mismatch`), after `seconds`. */
   answered(api: AnswerSource, difficulty: string, outcome: 'success' | 'mismatch', seconds: number, sitekey?: string): void {
-    this.solveDuration.observe({ api, site: this.site(sitekey), difficulty, outcome }, seconds);
+    this.solveDuration.observe([api, this.site(sitekey), difficulty, outcome], seconds);
   }
 
   waited(): void {
@@ -120,7 +122,7 @@ export class CaptchaMetrics implements PoolObserver {
 
   /** `route` must be a route template (or a fixed word), never a raw path. */
   request(route: string, method: string, status: number, seconds: number): void {
-    this.requestDuration.observe({ route, method, status: String(status) }, seconds);
+    this.requestDuration.observe([route, method, String(status)], seconds);
   }
 
   private site(sitekey: string | undefined): string {
