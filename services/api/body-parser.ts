@@ -18,6 +18,28 @@ const payloadTooLarge = (): AppError => new AppError('payload_too_large', 'Reque
  * multipart parser, streams every file part into the temp directory first).
  * Anything the parsers throw becomes a 4xx; errors of later handlers stay theirs.
  */
+/**
+ * What kind of body a request carries, by its media type, as the parsers
+ * read it: exactly `application/json`, urlencoded form fields, or any
+ * `multipart/*`; undefined for another type, no type, or no body. The same
+ * answers as Koa's `ctx.is('json' | 'urlencoded' | 'multipart')`, without
+ * type-is's full media-type parse on every request.
+ */
+export function bodyKind(ctx: Pick<ParameterizedContext, 'req'>): 'json' | 'form' | 'multipart' | undefined {
+  const { headers } = ctx.req;
+  const length = headers['content-length'];
+  // As type-is counts one: a declared length, zero included, or a chunked body.
+  const hasBody = headers['transfer-encoding'] !== undefined || (length !== undefined && !Number.isNaN(Number(length)));
+  const header = headers['content-type'];
+  if (!hasBody || header === undefined) return undefined;
+  const end = header.indexOf(';');
+  const type = (end === -1 ? header : header.slice(0, end)).trim().toLowerCase();
+  if (type === 'application/json') return 'json';
+  if (type === 'application/x-www-form-urlencoded') return 'form';
+  if (/^multipart\/[!#$%&'*+.^_`|~0-9a-z-]+$/.test(type)) return 'multipart';
+  return undefined;
+}
+
 export function fieldsOnlyBodyParser(limitBytes: number): Middleware {
   const parseJsonOrForm = koaBody({
     json: true,
@@ -29,7 +51,7 @@ export function fieldsOnlyBodyParser(limitBytes: number): Middleware {
   });
   return async (ctx, next) => {
     try {
-      if (ctx.is('multipart')) ctx.request.body = await multipartFields(ctx, limitBytes);
+      if (bodyKind(ctx) === 'multipart') ctx.request.body = await multipartFields(ctx, limitBytes);
       else await parseJsonOrForm(ctx, () => Promise.resolve());
     } catch (error) {
       const mapped = toAppError(error);

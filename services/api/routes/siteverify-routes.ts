@@ -7,6 +7,7 @@ import { SITEVERIFY_ERRORS, siteverifyErrorBody } from '../wire/siteverify-error
 import { parseSiteverifyRequest } from '../wire/siteverify-request.js';
 import type { ErrorRenderer } from '../error-handler.js';
 import type { RateLimitGate } from '../rate-limit.js';
+import { bodyKind } from '../body-parser.js';
 
 export interface SiteverifyRoutesOptions {
   readonly siteverify: Siteverify;
@@ -38,7 +39,7 @@ export function siteverifyRoutes({ siteverify, metrics, parseBody, limit }: Site
     const accountId = await siteverify.authenticate(ctx.get('X-API-Key') || undefined);
     await parseBody(ctx, () => Promise.resolve());
     // An object without `response` is response_missing, as the reference says; no body, or one of another type, is bad_request.
-    if (ctx.request.length === 0 || !ctx.request.is('json', 'urlencoded', 'multipart')) {
+    if (ctx.request.length === 0 || bodyKind(ctx) === undefined) {
       throw badRequest('Send a JSON object or form fields.');
     }
     const outcome = await siteverify.verify(accountId, parseSiteverifyRequest(ctx.request.body));

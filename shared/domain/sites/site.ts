@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { SiteLimits } from '../abuse/ports.js';
 
 /** A site that embeds the widget: public sitekey, the account that owns it, where it may run. */
@@ -87,7 +87,8 @@ export function newApiKey(): string {
  * comparison with the secret itself.
  */
 export function hashApiKey(apiKey: string): string {
-  return createHash('sha256').update(apiKey, 'utf8').digest('hex');
+  // The one-shot hash: half the CPU of a Hash object, on every siteverify.
+  return hash('sha256', apiKey, 'hex');
 }
 
 /** The short, non-secret name of a key, for listing and revoking. */

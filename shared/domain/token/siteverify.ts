@@ -42,7 +42,8 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 
 /** RFC 3339 in UTC, to the second, as the reference shows it. */
 export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // toISOString always ends in ".sssZ" for the years tokens can carry.
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 
 /**
