@@ -19,9 +19,14 @@ export function imagePath(version: ClassicVersion, id: string): string {
   return `/${version}/captcha/getImage/hash/${id}`;
 }
 
+/** The last second formatted: every v3 issue in the same second reports the same date, formatted once. */
+let lastDate = { second: Number.NaN, text: '' };
+
 /** `YYYY-MM-DD HH:MM:SS` in UTC, as v3 reports the start of a captcha's lifetime. */
 export function tornevallDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastDate.second) lastDate = { second, text: new Date(second * 1000).toISOString().slice(0, 19).replace('T', ' ') };
+  return lastDate.text;
 }
 
 export function issueResponse(

@@ -27,6 +27,8 @@ export class PoolPolicy {
 
   /** Every shard once, starting at `start`, so concurrent takers spread over the shards. */
   shardOrder(start: number): number[] {
-    return Array.from({ length: this.shards }, (_, i) => (start + i) % this.shards);
+    const order: number[] = [];
+    for (let i = 0; i < this.shards; i++) order.push((start + i) % this.shards);
+    return order;
   }
 }
