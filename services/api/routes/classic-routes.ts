@@ -11,6 +11,7 @@ import {
   mismatchResponse,
   testSuccessResponse,
   type ClassicVerb,
+  type ClassicVersion,
   type IssueEnvelope,
   type WireResponse,
 } from '../wire/classic-wire.js';
@@ -35,10 +36,12 @@ const imageNotFound = (): AppError => new AppError('captcha_not_found', 'No live
 /** The Tornevall-compatible image captcha API under /2.0/captcha and /3.0/captcha. */
 const OUTCOMES = { match: 'success', mismatch: 'mismatch', unknown: 'unknown' } as const;
 
-export function classicRoutes({ store, audio, metrics, publicUrl, parseBody, limit }: ClassicRoutesOptions): Router {
-  const router = new Router();
-
+/** One router per version, so a request is matched only against its own version's routes. */
+export function classicRoutes({ store, audio, metrics, publicUrl, parseBody, limit }: ClassicRoutesOptions): Record<ClassicVersion, Router> {
+  const routers = {} as Record<ClassicVersion, Router>;
   for (const version of CLASSIC_VERSIONS) {
+    const router = new Router();
+    routers[version] = router;
     const base = `/${version}/captcha`;
     const api = version === '2.0' ? 'classic_v2' : 'classic_v3';
     const issue = (envelope: IssueEnvelope) => async (ctx: RouterContext) => {
@@ -92,7 +95,7 @@ export function classicRoutes({ store, audio, metrics, publicUrl, parseBody, lim
       return test(ctx, fields.hash, fields.response);
     });
   }
-  return router;
+  return routers;
 }
 
 function requestOrigin(ctx: RouterContext): { protocol: string; host: string; localHost: string } {
