@@ -13,22 +13,20 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Redis } from 'ioredis';
-import { decodeEntry, encodeEntry } from '../shared/domain/captcha/captcha-entry.js';
-import { newCaptchaId } from '../shared/domain/captcha/captcha-id.js';
-import { stampBinding } from '../shared/domain/captcha/captcha-store.js';
+import { decodeEntry } from '../shared/domain/captcha/captcha-entry.js';
 import { loadConfig } from '../shared/runtime/config.js';
 import { createRedisClient } from '../shared/adapters/redis/client.js';
 import { standaloneRedis } from '../shared/adapters/redis/connection.js';
-import { keyspace, poolShardTag } from '../shared/adapters/redis/keys.js';
+import { keyspace } from '../shared/adapters/redis/keys.js';
 import { pooledEntries, RedisPool } from '../shared/adapters/redis/redis-pool.js';
-import { ResponseTokens } from '../shared/domain/token/response-token.js';
 import { spawnApi, spawnService } from '../tooling/service-processes.js';
 import { startRedisServer } from '../tooling/redis-server.js';
 import { waitFor } from '../tooling/wait-for.js';
 import { withAdmin } from '../tooling/token-api.js';
 import { loadGeneratorName, measure, type Scenario } from './load-generator.js';
 import { withCpu } from './process-cpu.js';
-import { altchaPayloads, capTokens, liveReferenceEntries, seedReferences, startReferenceServer } from './reference-fixtures.js';
+import { altchaPayloads, capTokens, seedReferences, startReferenceServer } from './reference-fixtures.js';
+import { BENCH_ORIGIN, cycle, hotPathScenarios } from './hot-paths.js';
 import { latencyTable, medianRound, pathTable, peerTable, type PathRow, type PeerRow, type Run } from './side-by-side.js';
 import { renderThroughput } from './render-throughput.js';
 
@@ -37,7 +35,6 @@ const seconds = Number(process.argv[2] ?? 5);
 const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const connections = Number(process.argv[3] ?? 50);
 const FIXED_RATE = 2000;
-const ORIGIN = 'https://bench.example';
 const SHARDS = 4;
 
 const redisServer = await startRedisServer();
@@ -87,151 +84,25 @@ const profileDir = process.env.BENCH_PROFILE_DIR;
 const api = await spawnApi(env, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
 const base = api.url;
 const config = loadConfig({ REDIS_URL: redisServer.url, KEY_PREFIX: prefix });
-const site = await withAdmin(config, (admin) => admin.createSite({ name: 'bench', origins: [ORIGIN] }));
+const site = await withAdmin(config, (admin) => admin.createSite({ name: 'bench', origins: [BENCH_ORIGIN] }));
 const apiKey = site.key?.apiKey ?? '';
-
-/** Fills Redis with live captchas (optionally bound to the widget site) and returns [id, answer] pairs. */
-async function liveCaptchas(count: number, binding: string): Promise<[string, string][]> {
-  const pairs: [string, string][] = [];
-  for (let done = 0; done < count; done += 1000) {
-    const pipeline = redis.pipeline();
-    for (let i = 0; i < 1000; i++) {
-      const source = decodeEntry(rendered[(done + i) % rendered.length] ?? Buffer.alloc(0));
-      if (!source) throw new Error('bad pool entry');
-      const id = newCaptchaId(poolShardTag(i % SHARDS));
-      // As the store issues it: the issue time travels ahead of the binding.
-      pipeline.set(keys.captcha(id), encodeEntry({ ...source, binding: stampBinding(Date.now(), binding) }), 'EX', 600);
-      pairs.push([id, source.answer]);
-    }
-    await pipeline.exec();
-  }
-  return pairs;
-}
 
 // Enough live captchas and tokens that no request repeats one, at up to ~40,000 req/s (a reference on a quiet machine).
 const perScenario = Math.ceil(40_000 * (seconds + 1));
-const cycle = <T>(items: T[]): (() => T) => {
-  let i = 0;
-  return () => items[i++ % items.length];
-};
-const imageIds = (await liveCaptchas(500, '')).map(([id]) => id);
 const epoch = (await redis.get(keys.epoch)) ?? '';
-const tokens = new ResponseTokens(tokenSecret);
-const signTokens = (count: number) =>
-  Array.from({ length: count }, () =>
-    tokens.sign({ id: ResponseTokens.newId(), sitekey: site.site.sitekey, accountId: site.site.accountId, origin: ORIGIN, solvedAt: Date.now(), expiresAt: Date.now() + 600_000, epoch }),
-  );
 
 // ---- the references and peers: their own process, the same Redis
 const referencePrefix = `${prefix}ref`;
 const peerSecrets = { altchaSignatureSecret: randomBytes(32).toString('hex'), altchaKeySignatureSecret: randomBytes(32).toString('hex') };
 // Under BENCH_PROFILE_DIR it is profiled too, so a path's profile can be read beside its reference's.
 const reference = await startReferenceServer(redisServer.url, referencePrefix, peerSecrets, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/reference`] : []);
-const decodedRendered = rendered.map((encoded) => ({ encoded, entry: decodeEntry(encoded) }));
-const firstPng = decodedRendered[0]?.entry?.png;
+const firstPng = decodeEntry(rendered[0] ?? Buffer.alloc(0))?.png;
 if (!firstPng) throw new Error('no rendered entry to copy');
 // Issue's and widget challenge's references both pop from this pool, and run faster than the API.
 await seedReferences(redis, referencePrefix, rendered, firstPng, 2 * pooledCopies);
 
-const ONE_SCRIPT = 'GET /reference/issue: one EVALSHA (RPOP + APPEND + EXPIRE), returns the id';
-const ONE_READ = 'POST /reference/one-read: the same body parsed, one GET';
-
-/** The one-round-trip reference: a POST whose body, shaped like the path's own, is parsed and answered with one GET. */
-const oneReadReference = (contentType: string, makeBody: () => string): Promise<Scenario> =>
-  Promise.resolve({
-    name: 'one GET',
-    method: 'POST' as const,
-    path: '/reference/one-read',
-    headers: { 'Content-Type': contentType },
-    body: referenceBodies(makeBody),
-  });
-const referenceBodies = (body: () => string) => cycle(Array.from({ length: 200 }, body));
-
-interface PathScenario {
-  readonly scenario: () => Promise<Scenario>;
-  readonly referenceName: string;
-  readonly reference: () => Promise<Scenario>;
-  readonly goal?: number;
-  readonly redisGoalUs?: number;
-}
-
-const scenarios: PathScenario[] = [
-  {
-    scenario: () => Promise.resolve({ name: 'healthz: GET /healthz', path: '/healthz' }),
-    referenceName: 'GET /reference/static: static JSON (the Koa + router floor)',
-    reference: () => Promise.resolve({ name: 'static JSON', path: '/reference/static' }),
-  },
-  {
-    scenario: () => Promise.resolve({ name: 'classic issue: GET /3.0/captcha', path: '/3.0/captcha' }),
-    referenceName: ONE_SCRIPT,
-    reference: () => Promise.resolve({ name: 'one script', path: '/reference/issue' }),
-    goal: 1.3,
-    redisGoalUs: 20,
-  },
-  {
-    scenario: () => Promise.resolve({ name: 'image: GET /3.0/captcha/getImage/<hash>', paths: cycle(imageIds.map((id) => `/3.0/captcha/getImage/${id}`)) }),
-    referenceName: `GET /reference/image: one GET of a ${(firstPng.length / 1024).toFixed(1)} KB PNG`,
-    reference: () => Promise.resolve({ name: 'one PNG GET', path: '/reference/image' }),
-    goal: 1.15,
-  },
-  {
-    scenario: async () => {
-      const next = cycle((await liveCaptchas(perScenario, '')).map(([id, answer]) => `/3.0/captcha/testCaptcha/hash/${id}/response/${answer}`));
-      return { name: 'classic check (right answer, consumes)', paths: next };
-    },
-    referenceName: 'GET /reference/check/<id>/<answer>: GETDEL of the entry + compare',
-    reference: async () => {
-      const live = decodedRendered.flatMap(({ encoded, entry }) => (entry ? [{ encoded, answer: entry.answer }] : []));
-      const next = cycle((await liveReferenceEntries(redis, referencePrefix, live, perScenario)).map(([id, answer]) => `/reference/check/${id}/${answer}`));
-      return { name: 'GETDEL + compare', paths: next };
-    },
-    goal: 1.15,
-  },
-  {
-    scenario: () =>
-      Promise.resolve({
-        name: 'widget challenge: POST …/challenge',
-        method: 'POST' as const,
-        path: `/api/v2/widget/${site.site.sitekey}/challenge`,
-        headers: { Origin: ORIGIN },
-      }),
-    referenceName: ONE_SCRIPT,
-    reference: () => Promise.resolve({ name: 'one script', path: '/reference/issue' }),
-  },
-  {
-    scenario: async () => {
-      const next = cycle(await liveCaptchas(perScenario, JSON.stringify([site.site.sitekey, ORIGIN])));
-      return {
-        name: 'widget solve: POST …/solve (right answer)',
-        method: 'POST' as const,
-        path: `/api/v2/widget/${site.site.sitekey}/solve`,
-        headers: { Origin: ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: () => {
-          const [id, answer] = next();
-          return `challenge=${id}&answer=${answer}`;
-        },
-      };
-    },
-    referenceName: ONE_READ,
-    reference: () => oneReadReference('application/x-www-form-urlencoded', () => `challenge=${newCaptchaId(poolShardTag(0))}&answer=ABCDEF`),
-    goal: 1.3,
-  },
-  {
-    scenario: () => {
-      const next = cycle(signTokens(perScenario));
-      return Promise.resolve({
-        name: 'siteverify: POST /api/v2/captcha/siteverify',
-        method: 'POST' as const,
-        path: '/api/v2/captcha/siteverify',
-        headers: { 'X-API-Key': apiKey, 'Content-Type': 'application/json' },
-        body: () => JSON.stringify({ response: next() }),
-      });
-    },
-    referenceName: ONE_READ,
-    reference: () => oneReadReference('application/json', () => JSON.stringify({ response: signTokens(1)[0] })),
-    goal: 1.3,
-  },
-];
+const fixtures = { redis, keys, referencePrefix, rendered, site: site.site, apiKey, tokenSecret, epoch, requestsPerScenario: perScenario };
+const scenarios = hotPathScenarios(fixtures);
 
 // Each path runs right after its reference: on a shared machine the speed drifts between minutes.
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);

@@ -19,19 +19,22 @@ export interface ReferenceServer {
   stop(): Promise<void>;
 }
 
+export const REFERENCE_SERVER_SCRIPT = fileURLToPath(new URL('./reference-server.js', import.meta.url));
+
+/** The reference server's environment: the benchmark's Redis, its own key prefix, the ALTCHA peer's secrets. */
+export function referenceServerEnv(redisUrl: string, prefix: string, secrets: PeerSecrets): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    REDIS_URL: redisUrl,
+    REFERENCE_PREFIX: prefix,
+    ALTCHA_SIGNATURE_SECRET: secrets.altchaSignatureSecret,
+    ALTCHA_KEY_SIGNATURE_SECRET: secrets.altchaKeySignatureSecret,
+  };
+}
+
 /** Starts the reference server on a free port; resolves once it listens. */
 export async function startReferenceServer(redisUrl: string, prefix: string, secrets: PeerSecrets, nodeArgs: readonly string[] = []): Promise<ReferenceServer> {
-  const script = fileURLToPath(new URL('./reference-server.js', import.meta.url));
-  const child = spawn(process.execPath, [...nodeArgs, script], {
-    env: {
-      ...process.env,
-      REDIS_URL: redisUrl,
-      REFERENCE_PREFIX: prefix,
-      ALTCHA_SIGNATURE_SECRET: secrets.altchaSignatureSecret,
-      ALTCHA_KEY_SIGNATURE_SECRET: secrets.altchaKeySignatureSecret,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(process.execPath, [...nodeArgs, REFERENCE_SERVER_SCRIPT], { env: referenceServerEnv(redisUrl, prefix, secrets), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {

@@ -98,8 +98,9 @@ export function classicRoutes({ store, audio, metrics, publicUrl, parseBody, lim
   return routers;
 }
 
-function requestOrigin(ctx: RouterContext): { protocol: string; host: string; localHost: string } {
-  return { protocol: ctx.protocol, host: ctx.host, localHost: socketHost(ctx.req.socket) };
+function requestOrigin(ctx: RouterContext): { protocol: string; host: string; localHost: () => string } {
+  // The socket's address is only worked out for a malformed Host header.
+  return { protocol: ctx.protocol, host: ctx.host, localHost: () => socketHost(ctx.req.socket) };
 }
 
 const CLASSIC_PATH = /^\/([23]\.0)\/captcha(?:\/([^/]*))?/i;

@@ -6,9 +6,9 @@ const HOST_PATTERN = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?
  * X-Forwarded-* when proxy headers are trusted). A malformed Host header falls
  * back to the address the request came in on rather than being echoed.
  */
-export function baseUrl(publicUrl: string, request: { protocol: string; host: string; localHost: string }): string {
+export function baseUrl(publicUrl: string, request: { protocol: string; host: string; localHost: () => string }): string {
   if (publicUrl !== '') return publicUrl.replace(/\/+$/, '');
-  const host = HOST_PATTERN.test(request.host) ? request.host : request.localHost;
+  const host = HOST_PATTERN.test(request.host) ? request.host : request.localHost();
   const protocol = request.protocol === 'https' ? 'https' : 'http';
   return `${protocol}://${host}`;
 }

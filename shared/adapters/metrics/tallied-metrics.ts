@@ -5,7 +5,7 @@ import type { Metric, Registry } from 'prom-client';
  * prom-client registry like any other metric. prom-client checks and hashes a
  * labels object on every `inc`/`observe` (about 1.2 µs each here); these take
  * the label values in a fixed order and find their series with one Map lookup
- * (tens of ns). The API records four of them per request, so the difference
+ * per label (tens of ns). The API records four of them per request, so the difference
  * shows in its CPU per request. Everything else, the exposition format and
  * the registry's default labels included, stays prom-client's.
  */
@@ -23,35 +23,63 @@ interface ExposedValue {
   readonly metricName?: string;
 }
 
-/** One series per distinct label values; the key joins them with a byte no label value holds. */
+interface Entry<Series> {
+  readonly labels: Record<string, string>;
+  readonly series: Series;
+}
+
+/** A tree of Maps, one level per label: its last level holds the entries. */
+type Level<Series> = Map<string, Level<Series> | Entry<Series>>;
+
+/**
+ * One series per distinct label values, found by walking one Map per label.
+ * The label values a request path passes are the same string objects each
+ * time (route templates, API names, outcomes), whose hashes V8 keeps, so a
+ * lookup builds no key string and hashes nothing new.
+ */
 class SeriesTable<Series> {
-  private readonly series = new Map<string, { labels: Record<string, string>; series: Series }>();
+  private readonly root: Level<Series> = new Map();
+  private readonly all: Entry<Series>[] = [];
 
   constructor(
     private readonly labelNames: readonly string[],
     private readonly create: () => Series,
-  ) {}
+  ) {
+    if (labelNames.length === 0) throw new Error('a tallied metric needs at least one label');
+  }
 
   find(values: readonly string[]): Series {
-    const key = values.length === 1 ? (values[0] ?? '') : values.join('\u0000');
-    let entry = this.series.get(key);
-    if (entry === undefined) {
-      if (values.length !== this.labelNames.length) {
-        throw new Error(`expected ${String(this.labelNames.length)} label values (${this.labelNames.join(', ')}), got ${String(values.length)}`);
+    const last = this.labelNames.length - 1;
+    if (values.length !== last + 1) {
+      throw new Error(`expected ${String(last + 1)} label values (${this.labelNames.join(', ')}), got ${String(values.length)}`);
+    }
+    let level = this.root;
+    for (let i = 0; i < last; i++) {
+      const value = values[i] ?? '';
+      let next = level.get(value) as Level<Series> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(value, next);
       }
-      const labels = Object.fromEntries(this.labelNames.map((name, i) => [name, values[i] ?? '']));
-      entry = { labels, series: this.create() };
-      this.series.set(key, entry);
+      level = next;
+    }
+    const value = values[last] ?? '';
+    let entry = level.get(value) as Entry<Series> | undefined;
+    if (entry === undefined) {
+      entry = { labels: Object.fromEntries(this.labelNames.map((name, i) => [name, values[i] ?? ''])), series: this.create() };
+      level.set(value, entry);
+      this.all.push(entry);
     }
     return entry.series;
   }
 
-  entries(): IterableIterator<{ labels: Record<string, string>; series: Series }> {
-    return this.series.values();
+  entries(): IterableIterator<Entry<Series>> {
+    return this.all.values();
   }
 
   clear(): void {
-    this.series.clear();
+    this.root.clear();
+    this.all.length = 0;
   }
 }
 

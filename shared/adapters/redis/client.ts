@@ -11,14 +11,24 @@ const SCRIPTS = {
 } as const;
 
 export interface ProjectCommands {
+  /** With the entry: its bytes are a PNG, so the reply stays binary. */
   issuePooledBuffer(
     shardKey: string,
     ttlSeconds: number,
-    binding: Buffer,
+    binding: string,
     captchaKeyPrefix: string,
     tagLength: number,
-    withEntry: '0' | '1',
+    withEntry: '1',
   ): Promise<[Buffer | null, number, Buffer | null]>;
+  /** Without the entry: the id comes back as a string, with nothing to decode. */
+  issuePooled(
+    shardKey: string,
+    ttlSeconds: number,
+    binding: string,
+    captchaKeyPrefix: string,
+    tagLength: number,
+    withEntry: '0',
+  ): Promise<[string | null, number, null]>;
   markTokenUsed(markerKey: string, fingerprint: string, ttlSeconds: number, nowMs: number): Promise<[0 | 1 | 2, number]>;
   markPuzzleUsed(markerKey: string, ttlSeconds: number): Promise<0 | 1>;
   countClientSignal(signalsKey: string, signal: string, nowMs: number, windowMs: number): Promise<[number, number, number, number, number, number]>;

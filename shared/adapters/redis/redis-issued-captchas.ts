@@ -10,8 +10,13 @@ export class RedisIssuedCaptchas implements IssuedCaptchas {
     private readonly keys: Keyspace,
   ) {}
 
+  // try/await rather than .catch(): one promise less on the request path.
   async read(id: string): Promise<Buffer | undefined> {
-    return (await this.redis.getBuffer(this.keys.captcha(id)).catch(rethrowAsUnavailable)) ?? undefined;
+    try {
+      return (await this.redis.getBuffer(this.keys.captcha(id))) ?? undefined;
+    } catch (error) {
+      return rethrowAsUnavailable(error);
+    }
   }
 
   async store(id: string, entry: Buffer, ttlSeconds: number): Promise<void> {
@@ -19,6 +24,10 @@ export class RedisIssuedCaptchas implements IssuedCaptchas {
   }
 
   async take(id: string): Promise<Buffer | undefined> {
-    return (await this.redis.getdelBuffer(this.keys.captcha(id)).catch(rethrowAsUnavailable)) ?? undefined;
+    try {
+      return (await this.redis.getdelBuffer(this.keys.captcha(id))) ?? undefined;
+    } catch (error) {
+      return rethrowAsUnavailable(error);
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { encodeBinding } from '../../domain/captcha/captcha-entry.js';
+import { checkBinding } from '../../domain/captcha/captcha-entry.js';
 import { newCaptchaId } from '../../domain/captcha/captcha-id.js';
 import { rethrowAsUnavailable } from '../../domain/errors.js';
 import type { PoolIssue, PoolReader, PoolWriter } from '../../domain/captcha/ports.js';
@@ -21,17 +21,19 @@ export class RedisPool implements PoolReader, PoolWriter {
   ) {}
 
   async issueFrom(shard: number, binding: string, ttlSeconds: number, withEntry: boolean): Promise<PoolIssue> {
-    const [id, remaining, entry] = await this.redis
-      .issuePooledBuffer(
-        this.keys.poolShard(shard),
-        ttlSeconds,
-        encodeBinding(binding),
-        this.keys.captchaKeyPrefix,
-        CAPTCHA_TAG_LENGTH,
-        withEntry ? '1' : '0',
-      )
-      .catch(rethrowAsUnavailable);
-    return { issued: id ? { id: id.toString('latin1'), ...(entry ? { entry } : {}) } : undefined, remaining };
+    const shardKey = this.keys.poolShard(shard);
+    const { captchaKeyPrefix } = this.keys;
+    // The binding goes as text (Redis appends its UTF-8 bytes); only a reply that carries the PNG needs binary decoding.
+    try {
+      if (!withEntry) {
+        const [id, remaining] = await this.redis.issuePooled(shardKey, ttlSeconds, checkBinding(binding), captchaKeyPrefix, CAPTCHA_TAG_LENGTH, '0');
+        return { issued: id === null ? undefined : { id }, remaining };
+      }
+      const [id, remaining, entry] = await this.redis.issuePooledBuffer(shardKey, ttlSeconds, checkBinding(binding), captchaKeyPrefix, CAPTCHA_TAG_LENGTH, '1');
+      return { issued: id === null ? undefined : { id: id.toString('latin1'), ...(entry ? { entry } : {}) }, remaining };
+    } catch (error) {
+      return rethrowAsUnavailable(error);
+    }
   }
 
   async depth(shard: number): Promise<number> {

@@ -37,9 +37,13 @@ export function encodeEntry(entry: CaptchaEntry): Buffer {
 
 /** The bytes to append to a pooled entry to bind it. */
 export function encodeBinding(binding: string): Buffer {
-  const bytes = Buffer.from(binding, 'utf8');
-  if (bytes.length > MAX_BINDING_BYTES) throw new RangeError('binding too long');
-  return bytes;
+  return Buffer.from(checkBinding(binding), 'utf8');
+}
+
+/** A binding as it is, once known to fit in an entry (a store that appends it as text takes it so). */
+export function checkBinding(binding: string): string {
+  if (Buffer.byteLength(binding, 'utf8') > MAX_BINDING_BYTES) throw new RangeError('binding too long');
+  return binding;
 }
 
 /** Undefined for anything that is not a well-formed entry (never throws on stored data). */

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { poolExhausted } from '../errors.js';
 import { answerMatches } from './answer.js';
@@ -164,7 +163,8 @@ export class CaptchaStore {
 
   private async issueFromAnyShard(binding: string, withEntry: boolean): Promise<PoolIssue['issued']> {
     const { policy, pool, ttlSeconds } = this.options;
-    for (const shard of policy.shardOrder(randomInt(policy.shards))) {
+    // Where to start only spreads concurrent takers over the shards; it need not be unpredictable.
+    for (const shard of policy.shardOrder(Math.floor(Math.random() * policy.shards))) {
       const { issued, remaining } = await pool.issueFrom(shard, binding, ttlSeconds, withEntry);
       if (policy.needsRefill(remaining)) this.requestRefill(shard, false);
       if (issued) return issued;
