@@ -60,7 +60,7 @@ export async function startApi(config: Config = loadConfig()): Promise<RunningAp
   const keys = keyspace(config.keyPrefix);
   const registry = createRegistry('api');
   const metrics = new CaptchaMetrics(registry, new SiteLabels(config.metricsSiteLabelCap));
-  const redis = createRedisClient(config, { failFast: true, commandTimeoutMs: 1000 });
+  const redis = createRedisClient(config, { failFast: true, commandTimeoutMs: config.redisCommandTimeoutMs });
   redis.on('error', (error: Error) => {
     metrics.redisError();
     logger.warn({ err: error.message }, 'redis connection error');

@@ -82,6 +82,11 @@ const variables = {
     default: 'false',
     doc: 'Connect to Redis (and Sentinels) over TLS. Standalone mode also turns TLS on for a rediss:// URL. Extra CAs: NODE_EXTRA_CA_CERTS.',
   },
+  REDIS_COMMAND_TIMEOUT_MS: {
+    schema: integer(50, 60_000),
+    default: '1000',
+    doc: 'How long the API waits for a Redis reply on a request before answering 503 store_unavailable: a Redis that stalls costs a client this long, never a hung request.',
+  },
   KEY_PREFIX: {
     schema: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -, at most 32'),
     default: 'captcha',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEntry, encodeBinding, encodeEntry } from '../../shared/domain/captcha/captcha-entry.js';
+import { checkBinding, decodeEntry, encodeBinding, encodeEntry, MAX_BINDING_BYTES } from '../../shared/domain/captcha/captcha-entry.js';
 import { DIFFICULTIES } from '../../shared/domain/captcha/difficulty.js';
 
 describe('captcha entry codec', () => {
@@ -22,6 +22,15 @@ describe('captcha entry codec', () => {
     const bound = Buffer.concat([pooled, encodeBinding(binding)]);
     expect(bound.equals(encodeEntry({ answer: 'AB34XY', difficulty: 'easy', binding, png }))).toBe(true);
     expect(decodeEntry(bound)).toEqual({ answer: 'AB34XY', difficulty: 'easy', binding, png });
+  });
+
+  it('refuses a binding past its bound in UTF-8 bytes, whether it is appended as bytes or as text', () => {
+    const fits = 'ä'.repeat(MAX_BINDING_BYTES / 2);
+    expect(checkBinding(fits)).toBe(fits);
+    expect(encodeBinding(fits)).toHaveLength(MAX_BINDING_BYTES);
+    // One character more is within the bound in characters, past it in bytes.
+    expect(() => checkBinding(`${fits}a`)).toThrow(RangeError);
+    expect(() => encodeBinding(`${fits}a`)).toThrow(RangeError);
   });
 
   it('returns undefined for anything malformed instead of throwing', () => {
