@@ -15,18 +15,15 @@ import { cpus } from 'node:os';
 import { Redis } from 'ioredis';
 import { decodeEntry } from '../shared/domain/captcha/captcha-entry.js';
 import { loadConfig } from '../shared/runtime/config.js';
-import { createRedisClient } from '../shared/adapters/redis/client.js';
-import { standaloneRedis } from '../shared/adapters/redis/connection.js';
 import { keyspace } from '../shared/adapters/redis/keys.js';
-import { pooledEntries, RedisPool } from '../shared/adapters/redis/redis-pool.js';
-import { spawnApi, spawnService } from '../tooling/service-processes.js';
+import { spawnApi } from '../tooling/service-processes.js';
 import { startRedisServer } from '../tooling/redis-server.js';
-import { waitFor } from '../tooling/wait-for.js';
 import { withAdmin } from '../tooling/token-api.js';
 import { loadGeneratorName, measure, type Scenario } from './load-generator.js';
 import { withCpu } from './process-cpu.js';
 import { altchaPayloads, capTokens, seedReferences, startReferenceServer } from './reference-fixtures.js';
 import { BENCH_ORIGIN, cycle, hotPathScenarios } from './hot-paths.js';
+import { benchServiceEnv, fillPool, renderWithWorker } from './pool-fixtures.js';
 import { latencyTable, medianRound, pathTable, peerTable, type PathRow, type PeerRow, type Run } from './side-by-side.js';
 import { renderThroughput } from './render-throughput.js';
 
@@ -35,48 +32,24 @@ const seconds = Number(process.argv[2] ?? 5);
 const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const connections = Number(process.argv[3] ?? 50);
 const FIXED_RATE = 2000;
-const SHARDS = 4;
 
 const redisServer = await startRedisServer();
 const prefix = `bench${randomBytes(3).toString('hex')}`;
 const keys = keyspace(prefix);
 const redis = new Redis(redisServer.url);
 const tokenSecret = randomBytes(32).toString('hex');
-const env = {
-  REDIS_URL: redisServer.url,
-  KEY_PREFIX: prefix,
-  TOKEN_SECRET: tokenSecret,
-  POOL_SHARDS: String(SHARDS),
-  // The load runs on a pre-filled pool; a low watermark of one keeps refills off the measured path.
-  POOL_TARGET_SIZE: '400000',
-  POOL_LOW_WATERMARK: '4',
-  LOG_LEVEL: 'warn',
-};
+const env = benchServiceEnv(redisServer.url, prefix, tokenSecret);
 
 const usedMemory = async (): Promise<number> => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
 
 // ---- warm the pool: real renders by a worker, then copies of them up to the size the run needs
-const worker = spawnService('worker', { ...env, POOL_TARGET_SIZE: '2000', POOL_LOW_WATERMARK: '1000' });
-const depth = async (): Promise<number> => (await Promise.all(Array.from({ length: SHARDS }, (_, s) => redis.llen(keys.poolShard(s))))).reduce((a, b) => a + b, 0);
-await waitFor(async () => (await depth()) >= 2000, 60_000, 'the worker to warm the pool');
-await worker.stop('SIGTERM');
-const rendered = (await pooledEntries(redis, keys, 0)).slice(0, 100);
+const rendered = await renderWithWorker(redis, keys, env, 2000, 100);
 
 const memoryBeforePool = await usedMemory();
 // Enough for the fastest scenarios (issue, widget challenge) to never find the pool empty.
 // Two paths drain it (warm-up and full-speed run at up to 30,000 req/s, then a fixed-rate run), then the memory phase's 20,000 issues.
 const pooledCopies = 2 * (30_000 * (rounds * seconds + 1) + FIXED_RATE * seconds) + 20_000;
-// Through the pool adapter, as a worker writes: each entry under its own id, the ids on the shard's list.
-const poolClient = createRedisClient(standaloneRedis(redisServer.url), { failFast: false });
-const poolWriter = new RedisPool(poolClient, keys);
-for (let batch = 0; batch < pooledCopies; batch += 1000) {
-  await Promise.all(
-    Array.from({ length: SHARDS }, (_, shard) =>
-      poolWriter.push(shard, Array.from({ length: 250 }, (_, i) => rendered[(batch + i) % rendered.length] ?? Buffer.alloc(0))),
-    ),
-  );
-}
-await poolClient.quit();
+await fillPool(redisServer.url, keys, rendered, pooledCopies);
 const bytesPerPooled = ((await usedMemory()) - memoryBeforePool) / pooledCopies;
 
 // BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of the API process there (open it in Chrome DevTools).

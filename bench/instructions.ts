@@ -25,19 +25,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { decodeEntry } from '../shared/domain/captcha/captcha-entry.js';
-import { createRedisClient } from '../shared/adapters/redis/client.js';
-import { standaloneRedis } from '../shared/adapters/redis/connection.js';
 import { keyspace } from '../shared/adapters/redis/keys.js';
-import { pooledEntries, RedisPool } from '../shared/adapters/redis/redis-pool.js';
 import { loadConfig } from '../shared/runtime/config.js';
 import { freePort } from '../tooling/free-port.js';
 import { startRedisServer } from '../tooling/redis-server.js';
-import { spawnService, UNDER_MEASUREMENT } from '../tooling/service-processes.js';
+import { UNDER_MEASUREMENT } from '../tooling/service-processes.js';
 import { withAdmin } from '../tooling/token-api.js';
 import { waitFor } from '../tooling/wait-for.js';
 import { startUnderCallgrind, type CallgrindProcess } from './callgrind.js';
 import { closedLoop } from './closed-loop.js';
 import { BENCH_ORIGIN, hotPathScenarios } from './hot-paths.js';
+import { benchServiceEnv, fillPool, renderWithWorker } from './pool-fixtures.js';
 import { REFERENCE_SERVER_SCRIPT, referenceServerEnv, seedReferences } from './reference-fixtures.js';
 
 const perWindow = Number(process.argv[2] ?? 2000);
@@ -48,7 +46,6 @@ const DROPPED_WINDOWS = 2;
 // Every request of a path, warm-up included, gets a captcha or token of its own.
 const requestsPerPath = warmUp + (DROPPED_WINDOWS + windows) * perWindow;
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
-const SHARDS = 4;
 
 const redisServer = await startRedisServer();
 const prefix = `instr${randomBytes(3).toString('hex')}`;
@@ -58,14 +55,7 @@ const tokenSecret = randomBytes(32).toString('hex');
 const env = {
   ...process.env,
   ...UNDER_MEASUREMENT,
-  REDIS_URL: redisServer.url,
-  KEY_PREFIX: prefix,
-  TOKEN_SECRET: tokenSecret,
-  POOL_SHARDS: String(SHARDS),
-  // The pool is filled ahead; a low watermark of one keeps refills off the measured path.
-  POOL_TARGET_SIZE: '400000',
-  POOL_LOW_WATERMARK: '4',
-  LOG_LEVEL: 'warn',
+  ...benchServiceEnv(redisServer.url, prefix, tokenSecret),
   // Under valgrind a pause to optimise a function can outlast the default second: a request would fail rather than be measured.
   REDIS_COMMAND_TIMEOUT_MS: '60000',
 };
@@ -73,20 +63,11 @@ const env = {
 const processes: CallgrindProcess[] = [];
 try {
   // ---- real renders by a worker, then copies of them for both issuing paths and the references
-  const worker = spawnService('worker', { ...env, POOL_TARGET_SIZE: '200', POOL_LOW_WATERMARK: '100' });
-  const depth = async (): Promise<number> => (await Promise.all(Array.from({ length: SHARDS }, (_, s) => redis.llen(keys.poolShard(s))))).reduce((a, b) => a + b, 0);
-  await waitFor(async () => (await depth()) >= 200, 120_000, 'the worker to warm the pool');
-  await worker.stop('SIGTERM');
-  const rendered = (await pooledEntries(redis, keys, 0)).slice(0, 50);
+  const rendered = await renderWithWorker(redis, keys, env, 200, 50);
   const firstPng = decodeEntry(rendered[0] ?? Buffer.alloc(0))?.png;
   if (!firstPng) throw new Error('no rendered entry to copy');
   const pooled = 2 * requestsPerPath + 1000;
-  const poolClient = createRedisClient(standaloneRedis(redisServer.url), { failFast: false });
-  const poolWriter = new RedisPool(poolClient, keys);
-  for (let batch = 0; batch < pooled; batch += 1000) {
-    await Promise.all(Array.from({ length: SHARDS }, (_, shard) => poolWriter.push(shard, Array.from({ length: 250 }, (_, i) => rendered[(batch + i) % rendered.length] ?? Buffer.alloc(0)))));
-  }
-  await poolClient.quit();
+  await fillPool(redisServer.url, keys, rendered, pooled);
   const referencePrefix = `${prefix}ref`;
   await seedReferences(redis, referencePrefix, rendered, firstPng, pooled);
 
